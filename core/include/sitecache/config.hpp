@@ -1,0 +1,105 @@
+// sitecache.toml: named caches in the manner of Django's CACHES setting.
+//
+//   [cache.default]
+//   backend = "sqlite"              # plugin name, or a path to a .so
+//   location = ".sitecache/cache.db"
+//   timeout = "7d"                  # duration, "none", or 0 (don't store)
+//   key_prefix = "blog"
+//   version = 1
+//   max_entries = 100000
+//   max_size = "2GiB"
+//   cull_frequency = 3
+//   compress = "zstd"               # or "none"
+//   read_only = false
+//   on_error = "miss"               # or "fail"
+//   [cache.default.options]         # handed to the plugin as strings
+//   busy_timeout_ms = 5000
+//   [plugins]
+//   path = ["build/plugins"]        # relative to the config file's directory
+//
+// Which file: an explicit path (--config), else $SITECACHE_CONFIG, else ./sitecache.toml,
+// else the embedded default (one cache "default" on SQLite at .sitecache/cache.db).
+// SITECACHE_DISABLE=1 (any value but "" and "0") makes every cache use the dummy backend.
+#ifndef SITECACHE_CONFIG_HPP
+#define SITECACHE_CONFIG_HPP
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sitecache/status.hpp"
+#include "sitecache/timeout.hpp"
+
+namespace sitecache {
+
+enum class Compression { none, zstd };
+enum class OnError {
+  miss,  // a backend failure becomes a miss; warned once per cache
+  fail,  // a backend failure is returned to the caller
+};
+
+struct CacheConfig {
+  std::string name;
+  std::string backend = "sqlite";
+  std::string location;  // meaning is the backend's; "" lets the backend choose
+  Timeout timeout = Timeout::after(std::chrono::hours(24 * 7));
+  std::string key_prefix = "sc";  // printable ASCII without ':' or spaces, <= 64 bytes
+  int64_t version = 1;            // >= 0
+  std::optional<uint64_t> max_entries;
+  std::optional<uint64_t> max_size;  // bytes
+  int64_t cull_frequency = 3;        // >= 1: cull 1/N of entries when max_entries is hit
+  Compression compress = Compression::zstd;
+  bool read_only = false;
+  OnError on_error = OnError::miss;
+  // The [cache.NAME.options] table, values rendered as strings ("true", "5000", "x").
+  std::vector<std::pair<std::string, std::string>> options;
+  // For `sitecache config show`: setting name -> "FILE:LINE:COL" or "default".
+  std::map<std::string, std::string> origin;
+};
+
+struct Config {
+  // The file the config came from; empty for the embedded default.
+  std::filesystem::path source;
+  // Absolute directory that relative paths in the file resolve against (the file's
+  // directory, or the working directory for the embedded default).
+  std::filesystem::path base_dir;
+  std::map<std::string, CacheConfig> caches;
+  // Absolute directories searched for sitecache-<name>.so, in order.
+  std::vector<std::filesystem::path> plugin_path;
+  // SITECACHE_DISABLE was set: every cache is to use the dummy backend.
+  bool disabled = false;
+};
+
+// Where load_config looks; every field optional.
+struct ConfigSource {
+  std::optional<std::filesystem::path> explicit_path;  // --config
+  // Read $SITECACHE_CONFIG and $SITECACHE_DISABLE (tests turn this off).
+  bool use_environment = true;
+  // Where "./sitecache.toml" and the default's relative paths are looked up; the
+  // process's working directory when empty.
+  std::filesystem::path working_dir;
+};
+
+// Finds and parses the configuration. A missing explicit or $SITECACHE_CONFIG file is an
+// error; a missing ./sitecache.toml means the embedded default. Every problem in a file is
+// StatusCode::config with "FILE:LINE:COLUMN: what is wrong" (unknown keys and wrong types
+// included).
+Result<Config> load_config(const ConfigSource& source = {});
+
+// Parses TOML text; `source_name` is used in error messages and `base_dir` resolves
+// relative paths.
+Result<Config> parse_config(std::string_view text, const std::filesystem::path& source_name,
+                            const std::filesystem::path& base_dir);
+
+// The embedded default: one "default" cache on SQLite at .sitecache/cache.db under
+// base_dir.
+Config default_config(const std::filesystem::path& base_dir);
+
+}  // namespace sitecache
+
+#endif  // SITECACHE_CONFIG_HPP
