@@ -19,6 +19,7 @@
 //
 // Which file: an explicit path (--config), else $SITECACHE_CONFIG, else ./sitecache.toml,
 // else the embedded default (one cache "default" on SQLite at .sitecache/cache.db).
+// A file that defines no [cache.NAME] table gets that same "default" cache.
 // SITECACHE_DISABLE=1 (any value but "" and "0") makes every cache use the dummy backend.
 #ifndef SITECACHE_CONFIG_HPP
 #define SITECACHE_CONFIG_HPP

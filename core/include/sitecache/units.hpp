@@ -24,7 +24,7 @@ Result<Timeout> parse_timeout(std::string_view text);
 // Whole numbers only. Fails with invalid_argument naming the text.
 Result<uint64_t> parse_size(std::string_view text);
 
-// Shortest exact form: "7d", "90s", "1h30m", "250ms"; "0s" for zero.
+// Exact, largest units first, days at most: "7d", "1m30s", "1h30m", "250ms"; "0s" for zero.
 std::string format_duration(std::chrono::milliseconds duration);
 // "1.5 MiB", "512 B": for people, not for parsing back.
 std::string format_size(uint64_t bytes);

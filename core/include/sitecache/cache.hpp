@@ -1,0 +1,201 @@
+// A named cache: Django's low-level cache API over a plugin backend.
+//
+//   sitecache::Caches caches = sitecache::Caches::load().value();
+//   sitecache::Cache& cache = caches["default"];
+//   cache.set("menu", html);                       // default timeout
+//   cache.set("menu", html, Timeout::seconds(60));
+//   auto hit = cache.get("menu");                  // Result<optional<string>>
+//
+// Semantics (as Django's): the default timeout applies when none is given;
+// Timeout::never() never expires; Timeout::dont_store() (0) stores nothing and removes any
+// stored value. Keys become "<key_prefix>:<version>:<32 hex digits>" for the backend, so
+// any text is a valid key, and clear() removes only this cache's prefix.
+//
+// Failures: with on_error = "miss" (the default) a backend failure is counted, warned
+// about once per cache through the WarningSink, and the call returns as if the key were
+// absent (writes return ok). With on_error = "fail" the failure is returned. A stored
+// entry that fails its checks (corrupt, truncated, wrong version) is a miss, is counted
+// as corrupt, and is removed. Expiry is checked on every read, whatever the backend.
+//
+// read_only = true: get-type calls work; set, set_many, add and get_or_set's store are
+// skipped silently (a build must not fail); remove, touch, incr, incr_version and clear
+// return StatusCode::read_only.
+//
+// Thread safety: every method may be called concurrently. The backend plugin is loaded
+// and its handle created on first use.
+#ifndef SITECACHE_CACHE_HPP
+#define SITECACHE_CACHE_HPP
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sitecache/config.hpp"
+#include "sitecache/key.hpp"
+#include "sitecache/plugins.hpp"
+#include "sitecache/status.hpp"
+#include "sitecache/timeout.hpp"
+
+namespace sitecache {
+
+// Receives warnings (one line, no trailing newline). Must be thread-safe.
+using WarningSink = std::function<void(std::string_view)>;
+// Prints "sitecache: warning: ..." to stderr.
+WarningSink stderr_warnings();
+
+// What a stored entry says about itself (from its envelope).
+struct EntryInfo {
+  std::string key;    // the backend key
+  std::string label;  // the plain key, or the step name of a memoized render
+  std::string slot;
+  std::vector<std::string> tags;
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;  // 0 = never
+  int64_t last_access_ms = 0;  // 0 = unknown
+  uint64_t generation = 0;
+  uint64_t cost_us = 0;
+  uint64_t value_size = 0;   // uncompressed
+  int64_t stored_size = -1;  // bytes in the backend, -1 unknown
+  bool compressed = false;
+};
+
+// How to store one value through the digest-level API.
+struct StoreOptions {
+  Timeout timeout;  // cache default when unset
+  std::string label;
+  std::string slot;
+  std::vector<std::string> tags;
+  uint64_t cost_us = 0;
+  uint64_t generation = 0;
+};
+
+struct StoredValue {
+  std::string value;
+  EntryInfo info;
+};
+
+// Counters since the cache was opened in this process.
+struct CacheCounters {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t sets = 0;
+  uint64_t deletes = 0;
+  uint64_t errors = 0;   // backend failures (including ones degraded to misses)
+  uint64_t corrupt = 0;  // entries that failed their checks
+  uint64_t bytes_read = 0;
+  uint64_t bytes_written = 0;
+};
+
+// What the backend reports about itself; -1 where it cannot tell.
+struct BackendReport {
+  PluginInfo plugin;
+  int64_t entries = -1;
+  int64_t bytes = -1;
+  int64_t max_entries = -1;
+  int64_t max_bytes = -1;
+  int64_t evictions = -1;
+};
+
+class Cache {
+ public:
+  // Opens a cache from its settings. Nothing is loaded until first use. `config` supplies
+  // the plugin search path and base directory.
+  Cache(CacheConfig settings, const Config& config, WarningSink warnings = stderr_warnings());
+  ~Cache();
+  Cache(const Cache&) = delete;
+  Cache& operator=(const Cache&) = delete;
+
+  const std::string& name() const;
+  const CacheConfig& settings() const;
+
+  // --- Django's low-level API ---------------------------------------------------------
+  Result<std::optional<std::string>> get(std::string_view key);
+  Status set(std::string_view key, std::string_view value, Timeout timeout = {});
+  // Stores only if absent; true when stored. Atomic when the backend has add.
+  Result<bool> add(std::string_view key, std::string_view value, Timeout timeout = {});
+  // The stored value, or make()'s result after storing it (through add, so concurrent
+  // callers agree on one value where the backend supports it).
+  Result<std::string> get_or_set(std::string_view key, const std::function<std::string()>& make,
+                                 Timeout timeout = {});
+  // Only the keys found.
+  Result<std::map<std::string, std::string>> get_many(std::span<const std::string> keys);
+  Status set_many(const std::map<std::string, std::string>& values, Timeout timeout = {});
+  // true when something was removed.
+  Result<bool> remove(std::string_view key);
+  Status remove_many(std::span<const std::string> keys);
+  Result<bool> has_key(std::string_view key);
+  // New expiry for an existing entry; false when absent.
+  Result<bool> touch(std::string_view key, Timeout timeout = {});
+  // Adds delta to a stored decimal integer and keeps its expiry. not_found when absent,
+  // invalid_argument when the value is not an integer or the result overflows.
+  Result<int64_t> incr(std::string_view key, int64_t delta = 1);
+  Result<int64_t> decr(std::string_view key, int64_t delta = 1);
+  // Moves the value from the configured version to version + delta; returns the new
+  // version. not_found when absent.
+  Result<int64_t> incr_version(std::string_view key, int64_t delta = 1);
+  // Removes every entry of this cache's key_prefix (all versions), nothing else.
+  Status clear();
+
+  // --- Digest-level API (memoization, tools) ------------------------------------------
+  // "<key_prefix>:<version>:<hex>".
+  std::string backend_key(const Digest& digest) const;
+  std::string backend_key(const Digest& digest, int64_t version) const;
+  // The backend key a plain key maps to.
+  std::string backend_key_for(std::string_view plain_key) const;
+  // "<key_prefix>:": what every key of this cache starts with.
+  std::string key_space() const;
+
+  Result<std::optional<StoredValue>> fetch(const Digest& digest);
+  Result<std::optional<StoredValue>> fetch_backend_key(std::string_view backend_key);
+  Status store(const Digest& digest, std::string_view value, const StoreOptions& options);
+  // Atomic add of a raw backend key (leases); false when present.
+  Result<bool> add_backend_key(std::string_view backend_key, std::string_view value,
+                               Timeout timeout);
+  Result<bool> remove_backend_key(std::string_view backend_key);
+  // Visits every entry of this cache (decoding its envelope; corrupt entries are
+  // skipped and counted). unsupported when the backend cannot scan.
+  Status for_each_entry(const std::function<bool(const EntryInfo&)>& visit);
+
+  Result<BackendReport> backend_report();
+  CacheCounters counters() const;
+  // The backend's load/creation failure, if any (forces the lazy load).
+  Status check_backend();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The set of named caches of one configuration (Django's `caches`).
+class Caches {
+ public:
+  // Loads the config (see load_config) and opens every cache in it.
+  static Result<Caches> load(const ConfigSource& source = {},
+                             WarningSink warnings = stderr_warnings());
+  explicit Caches(Config config, WarningSink warnings = stderr_warnings());
+  Caches(Caches&&) noexcept;
+  Caches& operator=(Caches&&) noexcept;
+  ~Caches();
+
+  // Precondition: contains(name). Use find() when unsure.
+  Cache& operator[](std::string_view name);
+  Cache* find(std::string_view name);
+  bool contains(std::string_view name) const;
+  std::vector<std::string> names() const;
+  const Config& config() const;
+
+ private:
+  Config config_;
+  std::map<std::string, std::unique_ptr<Cache>, std::less<>> caches_;
+};
+
+}  // namespace sitecache
+
+#endif  // SITECACHE_CACHE_HPP

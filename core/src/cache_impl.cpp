@@ -1,0 +1,172 @@
+// Backend acquisition, the failure policy, and the verified read/write path.
+#include <cstdio>
+#include <iostream>
+
+#include "cache_impl.hpp"
+
+namespace sitecache {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+WarningSink stderr_warnings() {
+  return [](std::string_view message) {
+    std::string line = "sitecache: warning: " + std::string(message) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  };
+}
+
+Cache::Impl::Impl(CacheConfig settings_in, const Config& config_in, WarningSink warnings_in)
+    : settings(std::move(settings_in)), config(config_in), warnings(std::move(warnings_in)) {}
+
+Result<Backend*> Cache::Impl::acquire() {
+  if (backend_ready.load(std::memory_order_acquire)) {
+    if (backend) return backend.get();
+    return backend_failure;
+  }
+  std::lock_guard lock(backend_mutex);
+  if (!backend_ready.load(std::memory_order_relaxed)) {
+    std::string backend_name = config.disabled ? "dummy" : settings.backend;
+    Result<std::filesystem::path> file = find_plugin(backend_name, config);
+    Result<std::shared_ptr<LoadedPlugin>> plugin =
+        file ? load_plugin(*file) : Result<std::shared_ptr<LoadedPlugin>>(file.status());
+    if (plugin) {
+      std::vector<std::pair<std::string, std::string>> options;
+      if (!settings.location.empty()) options.emplace_back("location", settings.location);
+      if (settings.max_entries) {
+        options.emplace_back("max_entries", std::to_string(*settings.max_entries));
+      }
+      if (settings.max_size) options.emplace_back("max_size", std::to_string(*settings.max_size));
+      options.emplace_back("cull_frequency", std::to_string(settings.cull_frequency));
+      options.emplace_back("read_only", settings.read_only ? "true" : "false");
+      options.emplace_back("cache_name", settings.name);
+      std::filesystem::path base =
+          config.base_dir.empty() ? std::filesystem::current_path() : config.base_dir;
+      options.emplace_back("base_dir", base.string());
+      for (const auto& option : settings.options) options.push_back(option);
+      Result<std::unique_ptr<Backend>> created = Backend::create(*plugin, options);
+      if (created) {
+        backend = std::move(created.value());
+      } else {
+        backend_failure = created.status();
+      }
+    } else {
+      backend_failure = plugin.status();
+    }
+    backend_ready.store(true, std::memory_order_release);
+  }
+  if (backend) return backend.get();
+  return backend_failure;
+}
+
+Status Cache::Impl::degrade(const Status& failure, std::string_view operation) {
+  counters.errors.fetch_add(1, std::memory_order_relaxed);
+  if (settings.on_error == OnError::fail) return failure;
+  if (!warned.exchange(true)) {
+    warnings("cache '" + settings.name + "': " + std::string(operation) + " failed (" +
+             failure.to_string() +
+             "); treating failures as misses, further ones are counted, not printed");
+  }
+  return Status::ok();
+}
+
+Status Cache::Impl::read_only_error(std::string_view operation) const {
+  return Status(StatusCode::read_only, "cache '" + settings.name + "' is read_only; " +
+                                           std::string(operation) + " refused");
+}
+
+int64_t Cache::Impl::ttl_ms(Timeout resolved) {
+  return resolved.kind() == Timeout::Kind::after ? resolved.duration().count() : 0;
+}
+
+int64_t Cache::Impl::expires_at(Timeout resolved, int64_t now) {
+  return resolved.kind() == Timeout::Kind::after ? now + resolved.duration().count() : 0;
+}
+
+EntryInfo Cache::Impl::info_from(std::string_view key, const EntryMeta& meta,
+                                 int64_t stored_size) const {
+  EntryInfo info;
+  info.key = std::string(key);
+  info.label = meta.label;
+  info.slot = meta.slot;
+  info.tags = meta.tags;
+  info.created_ms = meta.created_ms;
+  info.expires_ms = meta.expires_ms;
+  info.generation = meta.generation;
+  info.cost_us = meta.cost_us;
+  info.value_size = meta.raw_size;
+  info.stored_size = stored_size;
+  info.compressed = meta.compressed;
+  return info;
+}
+
+Result<std::optional<StoredValue>> Cache::Impl::read(std::string_view backend_key) {
+  using Miss = std::optional<StoredValue>;
+  Result<Backend*> b = acquire();
+  if (!b) {
+    if (Status s = degrade(b.status(), "opening the backend"); !s) return s;
+    counters.misses.fetch_add(1, std::memory_order_relaxed);
+    return Miss();
+  }
+  Result<std::optional<std::string>> raw = (*b)->get(backend_key);
+  if (!raw) {
+    if (Status s = degrade(raw.status(), "get"); !s) return s;
+    counters.misses.fetch_add(1, std::memory_order_relaxed);
+    return Miss();
+  }
+  if (!raw->has_value()) {
+    counters.misses.fetch_add(1, std::memory_order_relaxed);
+    return Miss();
+  }
+  const std::string& bytes = **raw;
+  counters.bytes_read.fetch_add(bytes.size(), std::memory_order_relaxed);
+  Result<DecodedEntry> decoded = decode_entry(bytes);
+  if (!decoded) {
+    counters.corrupt.fetch_add(1, std::memory_order_relaxed);
+    counters.misses.fetch_add(1, std::memory_order_relaxed);
+    if (!settings.read_only) (void)(*b)->remove(backend_key);
+    return Miss();
+  }
+  if (decoded->meta.expires_ms != 0 && now_ms() >= decoded->meta.expires_ms) {
+    counters.misses.fetch_add(1, std::memory_order_relaxed);
+    if (!settings.read_only) (void)(*b)->remove(backend_key);
+    return Miss();
+  }
+  counters.hits.fetch_add(1, std::memory_order_relaxed);
+  StoredValue stored;
+  stored.info = info_from(backend_key, decoded->meta, static_cast<int64_t>(bytes.size()));
+  stored.value = std::move(decoded->value);
+  return Miss(std::move(stored));
+}
+
+Status Cache::Impl::write(std::string_view backend_key, std::string_view value,
+                          const StoreOptions& options) {
+  if (settings.read_only) return Status::ok();
+  Timeout resolved = resolve(options.timeout);
+  Result<Backend*> b = acquire();
+  if (!b) return degrade(b.status(), "opening the backend");
+  if (resolved.kind() == Timeout::Kind::dont_store) {
+    Result<bool> removed = (*b)->remove(backend_key);
+    return removed ? Status::ok() : degrade(removed.status(), "delete");
+  }
+  const int64_t now = now_ms();
+  EntryMeta meta;
+  meta.created_ms = now;
+  meta.expires_ms = expires_at(resolved, now);
+  meta.generation = options.generation;
+  meta.cost_us = options.cost_us;
+  meta.label = options.label;
+  meta.slot = options.slot;
+  meta.tags = options.tags;
+  std::string bytes = encode_entry(meta, value, compression());
+  Status status = (*b)->set(backend_key, bytes, ttl_ms(resolved));
+  if (!status) return degrade(status, "set");
+  counters.sets.fetch_add(1, std::memory_order_relaxed);
+  counters.bytes_written.fetch_add(bytes.size(), std::memory_order_relaxed);
+  return Status::ok();
+}
+
+}  // namespace sitecache

@@ -1,0 +1,65 @@
+// Internal state of a Cache: settings, the lazily created backend, counters, and the
+// failure policy shared by every operation.
+#ifndef SITECACHE_CACHE_IMPL_HPP
+#define SITECACHE_CACHE_IMPL_HPP
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+#include "backend.hpp"
+#include "entry_format.hpp"
+#include "sitecache/cache.hpp"
+
+namespace sitecache {
+
+int64_t now_ms();
+
+struct Cache::Impl {
+  Impl(CacheConfig settings, const Config& config, WarningSink warnings);
+
+  CacheConfig settings;
+  Config config;  // plugin path and base dir
+  WarningSink warnings;
+
+  std::mutex backend_mutex;
+  std::unique_ptr<Backend> backend;  // set once, then immutable
+  std::atomic<bool> backend_ready{false};
+  Status backend_failure;  // set once when creation failed
+
+  std::atomic<bool> warned{false};
+  struct {
+    std::atomic<uint64_t> hits{0}, misses{0}, sets{0}, deletes{0}, errors{0}, corrupt{0},
+        bytes_read{0}, bytes_written{0};
+  } counters;
+
+  // The backend, or the reason there is none (creation is attempted once per process).
+  Result<Backend*> acquire();
+
+  // Applies on_error to a backend failure: with "miss" counts it, warns once and
+  // returns Status::ok(); with "fail" counts it and returns it.
+  Status degrade(const Status& failure, std::string_view operation);
+
+  // Reads and verifies one entry: a miss for absent, expired or corrupt entries
+  // (corrupt ones are removed unless read_only).
+  Result<std::optional<StoredValue>> read(std::string_view backend_key);
+  Status write(std::string_view backend_key, std::string_view value, const StoreOptions& options);
+
+  // Milliseconds to hand the backend for a resolved timeout (0 = none), and the
+  // envelope's expires_ms.
+  static int64_t ttl_ms(Timeout resolved);
+  static int64_t expires_at(Timeout resolved, int64_t now);
+  Timeout resolve(Timeout timeout) const { return timeout.or_default(settings.timeout); }
+
+  PayloadCompression compression() const {
+    return settings.compress == Compression::zstd ? PayloadCompression::zstd
+                                                  : PayloadCompression::none;
+  }
+  Status read_only_error(std::string_view operation) const;
+  EntryInfo info_from(std::string_view key, const EntryMeta& meta, int64_t stored_size) const;
+};
+
+}  // namespace sitecache
+
+#endif  // SITECACHE_CACHE_IMPL_HPP

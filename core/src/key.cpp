@@ -1,0 +1,202 @@
+#include "sitecache/key.hpp"
+
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include <bit>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "entry_format.hpp"
+
+namespace sitecache {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+void put_u64le(uint8_t* out, uint64_t value) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+Digest from_hash(XXH128_hash_t hash) {
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, hash);
+  Digest digest;
+  std::memcpy(digest.bytes.data(), canonical.digest, 16);
+  return digest;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string Digest::hex() const {
+  std::string out(32, '0');
+  for (size_t i = 0; i < 16; ++i) {
+    out[2 * i] = kHexDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kHexDigits[bytes[i] & 0xF];
+  }
+  return out;
+}
+
+Result<Digest> Digest::from_hex(std::string_view hex) {
+  if (hex.size() != 32) {
+    return Status(StatusCode::invalid_argument,
+                  "a digest is 32 hex digits, got " + std::to_string(hex.size()) + " characters");
+  }
+  Digest digest;
+  for (size_t i = 0; i < 16; ++i) {
+    int hi = hex_value(hex[2 * i]);
+    int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return Status(StatusCode::invalid_argument, "not a hex digest: '" + std::string(hex) + "'");
+    }
+    digest.bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return digest;
+}
+
+Digest hash_bytes(std::span<const uint8_t> data) {
+  return from_hash(XXH3_128bits(data.data(), data.size()));
+}
+
+Digest hash_bytes(std::string_view data) {
+  return from_hash(XXH3_128bits(data.data(), data.size()));
+}
+
+Result<Digest> hash_file(const std::filesystem::path& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) {
+    int err = errno;
+    return Status(err == ENOENT ? StatusCode::not_found : StatusCode::io,
+                  "cannot read " + path.string() + ": " + std::strerror(err));
+  }
+  XXH3_state_t state;
+  XXH3_128bits_reset(&state);
+  std::vector<char> buffer(1 << 16);
+  size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) {
+    XXH3_128bits_update(&state, buffer.data(), n);
+  }
+  bool failed = std::ferror(file) != 0;
+  int err = errno;
+  std::fclose(file);
+  if (failed) {
+    return Status(StatusCode::io, "cannot read " + path.string() + ": " + std::strerror(err));
+  }
+  return from_hash(XXH3_128bits_digest(&state));
+}
+
+struct KeyBuilder::State {
+  XXH3_state_t xxh;
+};
+
+KeyBuilder::KeyBuilder(std::string_view step, uint64_t step_version)
+    : state_(std::make_unique<State>()) {
+  XXH3_128bits_reset(&state_->xxh);
+  static constexpr std::string_view kDomain = "sitecache-key";
+  XXH3_128bits_update(&state_->xxh, kDomain.data(), kDomain.size());
+  uint8_t versions[8];
+  for (int i = 0; i < 4; ++i) {
+    versions[i] = static_cast<uint8_t>(kKeyFormatVersion >> (8 * i));
+    versions[4 + i] = static_cast<uint8_t>(kEntryFormatVersion >> (8 * i));
+  }
+  XXH3_128bits_update(&state_->xxh, versions, sizeof versions);
+  add_field(FieldTag::step,
+            {reinterpret_cast<const uint8_t*>(step.data()), step.size()});
+  add_uint(step_version);
+}
+
+KeyBuilder::~KeyBuilder() = default;
+KeyBuilder::KeyBuilder(KeyBuilder&&) noexcept = default;
+KeyBuilder& KeyBuilder::operator=(KeyBuilder&&) noexcept = default;
+
+KeyBuilder::KeyBuilder(const KeyBuilder& other) : state_(std::make_unique<State>()) {
+  XXH3_copyState(&state_->xxh, &other.state_->xxh);
+}
+
+KeyBuilder& KeyBuilder::operator=(const KeyBuilder& other) {
+  if (this != &other) {
+    if (!state_) state_ = std::make_unique<State>();
+    XXH3_copyState(&state_->xxh, &other.state_->xxh);
+  }
+  return *this;
+}
+
+KeyBuilder& KeyBuilder::add_field(FieldTag tag, std::span<const uint8_t> data) {
+  uint8_t header[9];
+  header[0] = static_cast<uint8_t>(tag);
+  put_u64le(header + 1, data.size());
+  XXH3_128bits_update(&state_->xxh, header, sizeof header);
+  if (!data.empty()) XXH3_128bits_update(&state_->xxh, data.data(), data.size());
+  return *this;
+}
+
+KeyBuilder& KeyBuilder::add_bytes(std::span<const uint8_t> data) {
+  return add_field(FieldTag::bytes, data);
+}
+
+KeyBuilder& KeyBuilder::add_string(std::string_view text) {
+  return add_field(FieldTag::string, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+}
+
+KeyBuilder& KeyBuilder::add_int(int64_t value) {
+  uint8_t bytes[8];
+  put_u64le(bytes, static_cast<uint64_t>(value));
+  return add_field(FieldTag::i64, bytes);
+}
+
+KeyBuilder& KeyBuilder::add_uint(uint64_t value) {
+  uint8_t bytes[8];
+  put_u64le(bytes, value);
+  return add_field(FieldTag::u64, bytes);
+}
+
+KeyBuilder& KeyBuilder::add_bool(bool value) {
+  uint8_t byte = value ? 1 : 0;
+  return add_field(FieldTag::boolean, {&byte, 1});
+}
+
+KeyBuilder& KeyBuilder::add_double(double value) {
+  uint8_t bytes[8];
+  put_u64le(bytes, std::bit_cast<uint64_t>(value));
+  return add_field(FieldTag::real, bytes);
+}
+
+KeyBuilder& KeyBuilder::add_digest(const Digest& digest) {
+  return add_field(FieldTag::digest, digest.bytes);
+}
+
+KeyBuilder& KeyBuilder::add_file_digest(const Digest& content_digest) {
+  return add_field(FieldTag::file, content_digest.bytes);
+}
+
+Status KeyBuilder::add_file(const std::filesystem::path& path) {
+  Result<Digest> digest = hash_file(path);
+  if (!digest) return digest.status();
+  add_file_digest(*digest);
+  return Status::ok();
+}
+
+KeyBuilder& KeyBuilder::begin_list(uint64_t count) {
+  uint8_t bytes[8];
+  put_u64le(bytes, count);
+  return add_field(FieldTag::list_begin, bytes);
+}
+
+KeyBuilder& KeyBuilder::end_list() { return add_field(FieldTag::list_end, {}); }
+
+Digest KeyBuilder::finish() const { return from_hash(XXH3_128bits_digest(&state_->xxh)); }
+
+Digest plain_key_digest(std::string_view key) {
+  return KeyBuilder("sitecache.plain-key", 1).add_string(key).finish();
+}
+
+}  // namespace sitecache

@@ -1,0 +1,53 @@
+// The maintenance pass: the only place the file backend lists the whole tree.
+//
+// It runs when a write finds the shared counters over max_entries / max_size, or when no
+// pass has run for kMaintenanceIntervalMs, and at most one process runs it at a time
+// (PassLock). In one walk over every shard it removes temporary files left by crashed
+// writers, garbled files and expired entries, and records every live entry's size and
+// last access. If the live entries still exceed a limit it evicts the least recently
+// accessed ones: at least 1/cull_frequency of them (like Django's cull, so that the walk
+// is not repeated on the very next write), and more if that is not enough to get under
+// the limits. Finally it writes the exact counts back to the shared counters.
+#ifndef SITECACHE_FILE_MAINTENANCE_HPP
+#define SITECACHE_FILE_MAINTENANCE_HPP
+
+#include <cstdint>
+
+#include "accounting.hpp"
+#include "layout.hpp"
+
+namespace sitecache::file {
+
+struct Limits {
+  int64_t max_entries = 0;  // 0: unlimited
+  int64_t max_bytes = 0;    // 0: unlimited (compared with whole file sizes)
+  int64_t cull_frequency = 3;
+
+  bool exceeded(int64_t entries, int64_t bytes) const {
+    return (max_entries > 0 && entries > max_entries) || (max_bytes > 0 && bytes > max_bytes);
+  }
+};
+
+struct PassResult {
+  int64_t entries = 0;  // live entries left
+  int64_t bytes = 0;    // their total file size
+  int64_t expired = 0;  // expired or garbled entries removed
+  int64_t evicted = 0;  // live entries removed to honour the limits
+  int64_t temps = 0;    // stale temporary files removed
+};
+
+// Runs one pass over the store under `location_fd`. The caller holds the PassLock.
+// Entries are removed with remove_if_same, so an entry rewritten by another process during
+// the pass survives. Never fails: unreadable parts are skipped and seen again next time.
+PassResult run_pass(int location_fd, const Limits& limits, int64_t now);
+
+// Counts the live entries and their bytes without changing anything (for a read-only
+// cache, which has no trustworthy counters of its own to report).
+PassResult count_live(int location_fd, int64_t now);
+
+// Removes the stale temporary files among `names` of one shard; returns how many.
+int64_t remove_stale_temps(int shard_fd, const std::vector<std::string>& names, int64_t now);
+
+}  // namespace sitecache::file
+
+#endif  // SITECACHE_FILE_MAINTENANCE_HPP

@@ -1,0 +1,156 @@
+#include "database_file.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <system_error>
+
+namespace sitecache::sqlite {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+Status io_error(const std::string& path, const std::string& what) {
+  return Status(Code::io, "sqlite cache " + path + ": " + what);
+}
+
+// "file:" URI for `path` with the reserved characters percent-encoded.
+std::string file_uri(const std::string& path, std::string_view query) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (unsigned char c : path) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '/' || c == '-' || c == '_' || c == '.' || c == '~';
+    if (plain) {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 15];
+    }
+  }
+  return uri + "?" + std::string(query);
+}
+
+bool wal_is_empty(const std::string& path) {
+  std::error_code error;
+  auto size = fs::file_size(path + "-wal", error);
+  return error || size == 0;
+}
+
+// Opens read-only. A WAL database in a directory this process cannot write (a CI cache
+// mounted read-only, a file owned by another user) cannot create its -shm index, so SQLite
+// refuses it; when there is no pending -wal content the file alone is the whole database
+// and it is opened as immutable instead.
+Status open_read_only(const Settings& settings, std::unique_ptr<Connection>& out) {
+  std::error_code error;
+  if (!fs::exists(settings.path, error)) {
+    return io_error(settings.path, "does not exist (read_only = true never creates it)");
+  }
+  std::unique_ptr<Connection> connection;
+  Status status = Connection::open(settings.path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                   settings.busy_timeout_ms, connection);
+  std::string ignored;
+  if (status.is_ok()) status = connection->query_text("PRAGMA schema_version", "read", ignored);
+  if (status.code() == Code::io && wal_is_empty(settings.path)) {
+    connection.reset();
+    status = Connection::open(file_uri(settings.path, "mode=ro&immutable=1"),
+                              SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                              settings.busy_timeout_ms, connection);
+    if (status.is_ok()) {
+      status = connection->query_text("PRAGMA schema_version", "read", ignored);
+    }
+  }
+  if (status.is_ok()) out = std::move(connection);
+  return status;
+}
+
+Status open_read_write(const Settings& settings, std::unique_ptr<Connection>& out) {
+  fs::path parent = fs::path(settings.path).parent_path();
+  std::error_code error;
+  if (!parent.empty() && !fs::is_directory(parent, error)) {
+    fs::create_directories(parent, error);
+    if (error) {
+      return io_error(settings.path,
+                      "cannot create directory " + parent.string() + ": " + error.message());
+    }
+  }
+  if (fs::is_directory(settings.path, error)) {
+    return Status(Code::invalid_argument, "sqlite cache " + settings.path +
+                                              ": location is a directory, not a database file");
+  }
+  std::unique_ptr<Connection> connection;
+  Status status = Connection::open(settings.path,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   settings.busy_timeout_ms, connection);
+  if (!status.is_ok()) return status;
+  // journal_mode reads the header first: a file that is not a database fails here.
+  std::string mode;
+  status = connection->query_text("PRAGMA journal_mode=WAL", "enable WAL", mode);
+  if (!status.is_ok()) return status;
+  if (sqlite3_db_readonly(connection->db(), "main") == 1) {
+    return io_error(settings.path,
+                    "the file is not writable (set read_only = true to use it "
+                    "for reads only)");
+  }
+  // Bounds the -wal file left after checkpoints; it is reused, not grown forever.
+  status = connection->exec("PRAGMA journal_size_limit=67108864", "configure");
+  if (status.is_ok()) out = std::move(connection);
+  return status;
+}
+
+}  // namespace
+
+FileIdentity FileIdentity::of(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return {};
+  return FileIdentity{true, info.st_dev, info.st_ino};
+}
+
+Status open_database(const Settings& settings, std::unique_ptr<Connection>& out) {
+  std::unique_ptr<Connection> connection;
+  Status status = settings.read_only ? open_read_only(settings, connection)
+                                     : open_read_write(settings, connection);
+  if (!status.is_ok()) return status;
+  // Integers come from validated settings, so formatting them into SQL is safe.
+  status = connection->exec("PRAGMA synchronous=" + settings.synchronous, "configure");
+  if (status.is_ok()) {
+    status =
+        connection->exec("PRAGMA mmap_size=" + std::to_string(settings.mmap_size), "configure");
+  }
+  if (status.is_ok()) out = std::move(connection);
+  return status;
+}
+
+Status move_aside(const std::string& path, const FileIdentity& expected, std::string& moved_to) {
+  moved_to.clear();
+  FileIdentity current = FileIdentity::of(path);
+  if (!current.known || !expected.known || !(current == expected)) return Status::ok();
+
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &utc);
+  std::string target = path + ".corrupt-" + stamp;
+  std::error_code error;
+  for (int n = 2; fs::exists(target, error); ++n) {
+    target = path + ".corrupt-" + stamp + "-" + std::to_string(n);
+  }
+  if (::rename(path.c_str(), target.c_str()) != 0) {
+    return io_error(
+        path, "cannot move the corrupt database aside to " + target + ": " + std::strerror(errno));
+  }
+  // A stale -wal next to a new database would be replayed into it: it goes along.
+  if (fs::exists(path + "-wal", error)) fs::rename(path + "-wal", target + "-wal", error);
+  fs::remove(path + "-shm", error);
+  fs::remove(path + "-journal", error);
+  moved_to = target;
+  return Status::ok();
+}
+
+}  // namespace sitecache::sqlite

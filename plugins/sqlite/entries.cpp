@@ -1,0 +1,258 @@
+#include "entries.hpp"
+
+namespace sitecache::sqlite {
+
+namespace {
+
+// What a row counts for in the "bytes" total.
+constexpr std::string_view kFootprint = "size + length(CAST(key AS BLOB))";
+
+int64_t footprint(std::string_view key, int64_t value_size) {
+  return static_cast<int64_t>(key.size()) + value_size;
+}
+
+std::string scan_sql(bool values, bool bounded) {
+  std::string sql = "SELECT rowid, key, size, expires_ms, last_access_ms";
+  if (values) sql += ", value";
+  sql += " FROM entries WHERE rowid > ?1 AND key >= ?2";
+  if (bounded) sql += " AND key < ?3";
+  sql += " AND (expires_ms = 0 OR expires_ms > ?4) ORDER BY rowid LIMIT ?5";
+  return sql;
+}
+
+}  // namespace
+
+std::optional<std::string> prefix_end(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    auto last = static_cast<unsigned char>(end.back());
+    if (last < 0xFF) {
+      end.back() = static_cast<char>(last + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return std::nullopt;
+}
+
+Status EntryTable::prepare(Connection& connection, std::unique_ptr<EntryTable>& out) {
+  std::unique_ptr<EntryTable> table(new EntryTable(connection));
+  EntryTable& t = *table;
+  const std::string returning = " RETURNING " + std::string(kFootprint);
+  const std::pair<Statement*, std::string> statements[] = {
+      {&t.lookup_, "SELECT expires_ms, last_access_ms, value FROM entries WHERE key = ?1"},
+      {&t.find_, "SELECT rowid, expires_ms, size FROM entries WHERE key = ?1"},
+      {&t.insert_,
+       "INSERT INTO entries(key, expires_ms, last_access_ms, size, value) "
+       "VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&t.update_,
+       "UPDATE entries SET expires_ms = ?2, last_access_ms = ?3, size = ?4, value = ?5 "
+       "WHERE rowid = ?1"},
+      {&t.erase_key_, "DELETE FROM entries WHERE key = ?1 RETURNING expires_ms, size"},
+      {&t.touch_,
+       "UPDATE entries SET expires_ms = ?2, last_access_ms = max(last_access_ms, ?3) "
+       "WHERE key = ?1 AND (expires_ms = 0 OR expires_ms > ?3)"},
+      {&t.access_, "UPDATE entries SET last_access_ms = ?2 WHERE key = ?1 AND last_access_ms < ?2"},
+      {&t.erase_range_, "DELETE FROM entries WHERE key >= ?1 AND key < ?2" + returning},
+      {&t.erase_from_, "DELETE FROM entries WHERE key >= ?1" + returning},
+      {&t.erase_expired_,
+       "DELETE FROM entries WHERE rowid IN (SELECT rowid FROM entries "
+       "WHERE expires_ms > 0 AND expires_ms <= ?1 LIMIT ?2)" +
+           returning},
+      {&t.lru_,
+       "SELECT rowid, " + std::string(kFootprint) + " FROM entries ORDER BY last_access_ms, rowid"},
+      {&t.erase_rowid_, "DELETE FROM entries WHERE rowid = ?1" + returning},
+      {&t.totals_,
+       "SELECT coalesce((SELECT value FROM meta WHERE key = 'entries'), 0), "
+       "coalesce((SELECT value FROM meta WHERE key = 'bytes'), 0)"},
+      {&t.add_totals_,
+       "UPDATE meta SET value = value + CASE key WHEN 'entries' THEN ?1 ELSE ?2 END "
+       "WHERE key IN ('entries', 'bytes')"},
+      {&t.scan_keys_range_, scan_sql(false, true)},
+      {&t.scan_keys_from_, scan_sql(false, false)},
+      {&t.scan_values_range_, scan_sql(true, true)},
+      {&t.scan_values_from_, scan_sql(true, false)},
+  };
+  for (const auto& [statement, sql] : statements) {
+    if (Status status = connection.prepare(*statement, sql, "prepare statements");
+        !status.is_ok()) {
+      return status;
+    }
+  }
+  out = std::move(table);
+  return Status::ok();
+}
+
+Status EntryTable::put(std::string_view key, Bytes value, int64_t expires_ms, int64_t now,
+                       bool only_if_absent, bool& stored) {
+  stored = false;
+  ResetOnExit reset_find(find_);
+  find_.bind_text(1, key);
+  int rc = find_.step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return connection_.error(rc, "set");
+  const auto size = static_cast<int64_t>(value.size());
+  if (rc == SQLITE_ROW) {
+    if (only_if_absent && is_live(find_.column_int(1), now)) return Status::ok();
+    const int64_t rowid = find_.column_int(0);
+    const int64_t old_size = find_.column_int(2);
+    find_.reset();
+    ResetOnExit reset_update(update_);
+    update_.bind(1, rowid);
+    update_.bind(2, expires_ms);
+    update_.bind(3, now);
+    update_.bind(4, size);
+    update_.bind_blob(5, value);
+    rc = update_.step();
+    if (rc != SQLITE_DONE) return connection_.error(rc, "set");
+    pending_.bytes += size - old_size;
+  } else {
+    find_.reset();
+    ResetOnExit reset_insert(insert_);
+    insert_.bind_text(1, key);
+    insert_.bind(2, expires_ms);
+    insert_.bind(3, now);
+    insert_.bind(4, size);
+    insert_.bind_blob(5, value);
+    rc = insert_.step();
+    if (rc != SQLITE_DONE) return connection_.error(rc, "set");
+    pending_.entries += 1;
+    pending_.bytes += footprint(key, size);
+  }
+  stored = true;
+  return Status::ok();
+}
+
+Status EntryTable::erase(std::string_view key, int64_t now, bool& removed) {
+  removed = false;
+  ResetOnExit reset(erase_key_);
+  erase_key_.bind_text(1, key);
+  int rc = erase_key_.step();
+  if (rc == SQLITE_ROW) {
+    removed = is_live(erase_key_.column_int(0), now);
+    pending_.entries -= 1;
+    pending_.bytes -= footprint(key, erase_key_.column_int(1));
+    rc = erase_key_.step();
+  }
+  return rc == SQLITE_DONE ? Status::ok() : connection_.error(rc, "remove");
+}
+
+Status EntryTable::touch(std::string_view key, int64_t expires_ms, int64_t now, bool& touched) {
+  ResetOnExit reset(touch_);
+  touch_.bind_text(1, key);
+  touch_.bind(2, expires_ms);
+  touch_.bind(3, now);
+  int rc = touch_.step();
+  if (rc != SQLITE_DONE) return connection_.error(rc, "touch");
+  touched = sqlite3_changes(connection_.db()) > 0;
+  return Status::ok();
+}
+
+Status EntryTable::record_access(std::string_view key, int64_t ms) {
+  ResetOnExit reset(access_);
+  access_.bind_text(1, key);
+  access_.bind(2, ms);
+  int rc = access_.step();
+  return rc == SQLITE_DONE ? Status::ok() : connection_.error(rc, "record access time");
+}
+
+Status EntryTable::drain_deletes(Statement& statement, std::string_view action, int64_t& removed) {
+  int rc = SQLITE_DONE;
+  while ((rc = statement.step()) == SQLITE_ROW) {
+    removed += 1;
+    pending_.entries -= 1;
+    pending_.bytes -= statement.column_int(0);
+  }
+  return rc == SQLITE_DONE ? Status::ok() : connection_.error(rc, action);
+}
+
+Status EntryTable::erase_prefix(std::string_view prefix, int64_t& removed) {
+  std::optional<std::string> end = prefix_end(prefix);
+  Statement& statement = end ? erase_range_ : erase_from_;
+  ResetOnExit reset(statement);
+  statement.bind_text(1, prefix);
+  if (end) statement.bind_text(2, *end);
+  return drain_deletes(statement, "clear", removed);
+}
+
+Status EntryTable::erase_expired(int64_t now, int64_t limit, int64_t& removed) {
+  ResetOnExit reset(erase_expired_);
+  erase_expired_.bind(1, now);
+  erase_expired_.bind(2, limit);
+  return drain_deletes(erase_expired_, "delete expired entries", removed);
+}
+
+Status EntryTable::erase_rowid(int64_t rowid) {
+  ResetOnExit reset(erase_rowid_);
+  erase_rowid_.bind(1, rowid);
+  int64_t removed = 0;
+  return drain_deletes(erase_rowid_, "evict", removed);
+}
+
+Status EntryTable::lru_victims(int64_t entries, int64_t bytes, std::vector<int64_t>& rowids) {
+  ResetOnExit reset(lru_);
+  int64_t covered_bytes = 0;
+  int rc = SQLITE_DONE;
+  while ((static_cast<int64_t>(rowids.size()) < entries || covered_bytes < bytes) &&
+         (rc = lru_.step()) == SQLITE_ROW) {
+    rowids.push_back(lru_.column_int(0));
+    covered_bytes += lru_.column_int(1);
+  }
+  bool satisfied = static_cast<int64_t>(rowids.size()) >= entries && covered_bytes >= bytes;
+  if (satisfied || rc == SQLITE_DONE) return Status::ok();
+  return connection_.error(rc, "choose entries to evict");
+}
+
+Status EntryTable::totals(Totals& out) {
+  ResetOnExit reset(totals_);
+  int rc = totals_.step();
+  if (rc != SQLITE_ROW) return connection_.error(rc, "read totals");
+  out.entries = totals_.column_int(0) + pending_.entries;
+  out.bytes = totals_.column_int(1) + pending_.bytes;
+  return Status::ok();
+}
+
+Status EntryTable::flush_totals() {
+  if (pending_.entries == 0 && pending_.bytes == 0) return Status::ok();
+  ResetOnExit reset(add_totals_);
+  add_totals_.bind(1, pending_.entries);
+  add_totals_.bind(2, pending_.bytes);
+  int rc = add_totals_.step();
+  if (rc != SQLITE_DONE) return connection_.error(rc, "update totals");
+  pending_ = Totals{};
+  return Status::ok();
+}
+
+Status EntryTable::scan(std::string_view prefix, int64_t after, int64_t now, size_t limit,
+                        bool values, size_t max_value_bytes, std::vector<ScanRow>& out,
+                        bool& complete) {
+  std::optional<std::string> end = prefix_end(prefix);
+  Statement& statement = values ? (end ? scan_values_range_ : scan_values_from_)
+                                : (end ? scan_keys_range_ : scan_keys_from_);
+  ResetOnExit reset(statement);
+  statement.bind(1, after);
+  statement.bind_text(2, prefix);
+  if (end) statement.bind_text(3, *end);
+  statement.bind(4, now);
+  statement.bind(5, static_cast<int64_t>(limit));
+  size_t value_bytes = 0;
+  int rc = SQLITE_DONE;
+  while (value_bytes <= max_value_bytes && (rc = statement.step()) == SQLITE_ROW) {
+    ScanRow row;
+    row.rowid = statement.column_int(0);
+    row.key = std::string(statement.column_text(1));
+    row.size = statement.column_int(2);
+    row.expires_ms = statement.column_int(3);
+    row.last_access_ms = statement.column_int(4);
+    if (values) {
+      Bytes value = statement.column_blob(5);
+      row.value.emplace(value.begin(), value.end());
+      value_bytes += value.size();
+    }
+    out.push_back(std::move(row));
+  }
+  complete = rc == SQLITE_DONE && out.size() < limit;
+  if (value_bytes > max_value_bytes || rc == SQLITE_DONE) return Status::ok();
+  return connection_.error(rc, "scan");
+}
+
+}  // namespace sitecache::sqlite

@@ -1,0 +1,123 @@
+#include "schema.hpp"
+
+#include <string>
+
+namespace sitecache::sqlite {
+
+namespace {
+
+// Column order puts the small fields before the value, so reading them (eviction, scans
+// without values) never has to walk a value's overflow pages.
+//
+// Rowid table plus a UNIQUE index rather than WITHOUT ROWID keyed on `key`: with values of
+// a kilobyte inline, WITHOUT ROWID measured about 7x slower for inserts here, because every
+// b-tree cell of the primary key then carries the value.
+constexpr std::string_view kCreate = R"sql(
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY NOT NULL,
+  value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entries (
+  key TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL,      -- ms since the epoch; 0 = never
+  last_access_ms INTEGER NOT NULL,  -- ms since the epoch, at a granularity of about 1 s
+  size INTEGER NOT NULL,            -- bytes in value
+  value BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS entries_key ON entries(key);
+CREATE INDEX IF NOT EXISTS entries_lru ON entries(last_access_ms);
+CREATE INDEX IF NOT EXISTS entries_expiry ON entries(expires_ms) WHERE expires_ms > 0;
+INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', 1), ('entries', 0), ('bytes', 0);
+)sql";
+
+struct Found {
+  bool meta = false;
+  bool entries = false;
+  std::string foreign;  // a table that is not ours, if any
+};
+
+Status list_tables(Connection& connection, Found& found) {
+  Statement statement;
+  Status status = connection.prepare(
+      statement, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+      "read schema");
+  if (!status.is_ok()) return status;
+  int rc = SQLITE_DONE;
+  while ((rc = statement.step()) == SQLITE_ROW) {
+    std::string_view name = statement.column_text(0);
+    if (name == "meta") {
+      found.meta = true;
+    } else if (name == "entries") {
+      found.entries = true;
+    } else if (found.foreign.empty() && !name.starts_with("sqlite_")) {
+      found.foreign = std::string(name);
+    }
+  }
+  return rc == SQLITE_DONE ? Status::ok() : connection.error(rc, "read schema");
+}
+
+Status check_version(Connection& connection) {
+  Statement statement;
+  Status status = connection.prepare(
+      statement, "SELECT value FROM meta WHERE key = 'schema_version'", "read schema version");
+  if (!status.is_ok()) return status;
+  int rc = statement.step();
+  if (rc == SQLITE_DONE) {
+    return Status(Code::corruption,
+                  "sqlite cache " + connection.path() + ": the meta table has no schema_version");
+  }
+  if (rc != SQLITE_ROW) return connection.error(rc, "read schema version");
+  int64_t version = statement.column_int(0);
+  if (version > kSchemaVersion) {
+    return Status(Code::unsupported,
+                  "sqlite cache " + connection.path() + " has schema version " +
+                      std::to_string(version) + ", newer than the " +
+                      std::to_string(kSchemaVersion) +
+                      " this sitecache-sqlite plugin understands: upgrade sitecache, or point "
+                      "location at another file");
+  }
+  if (version < 1) {
+    return Status(Code::corruption, "sqlite cache " + connection.path() +
+                                        ": invalid schema version " + std::to_string(version));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status ensure_schema(Connection& connection, bool read_only) {
+  Found found;
+  if (Status status = list_tables(connection, found); !status.is_ok()) return status;
+
+  if (!found.meta && !found.foreign.empty()) {
+    return Status(Code::invalid_argument,
+                  "sqlite cache " + connection.path() +
+                      " is a SQLite database of something else (it has a table '" + found.foreign +
+                      "' and no sitecache meta table); refusing to use it");
+  }
+  if (!found.meta) {
+    if (read_only) {
+      return Status(Code::corruption, "sqlite cache " + connection.path() +
+                                          " has no sitecache tables (opened read-only, so "
+                                          "they cannot be created)");
+    }
+    // IF NOT EXISTS + INSERT OR IGNORE under the write lock: concurrent first opens by
+    // several processes all succeed and create the schema once.
+    if (Status status = connection.begin_write(); !status.is_ok()) return status;
+    Status status = connection.exec(kCreate, "create schema");
+    if (status.is_ok()) status = connection.commit();
+    if (!status.is_ok()) {
+      connection.rollback();
+      return status;
+    }
+    found.entries = true;
+  }
+  if (Status status = check_version(connection); !status.is_ok()) return status;
+  if (!found.entries) {
+    return Status(Code::corruption,
+                  "sqlite cache " + connection.path() + ": the entries table is missing");
+  }
+  return Status::ok();
+}
+
+}  // namespace sitecache::sqlite

@@ -1,0 +1,33 @@
+// Every in-tree plugin, one line each. Adding a plugin to the suite is adding a line here
+// (and its .so to conformance_plugins in meson.build).
+#include <cstdlib>
+
+#include "conformance.hpp"
+
+namespace sitecache::testing {
+namespace {
+
+// Network backends need a server; scripts/test starts one and exports its address.
+[[maybe_unused]] std::function<std::string()> needs_server(const char* variable) {
+  return [variable] {
+    const char* address = std::getenv(variable);
+    return address && *address ? std::string() : std::string(variable) + " is not set";
+  };
+}
+
+}  // namespace
+
+extern const std::vector<PluginCase> kConformanceCases;
+const std::vector<PluginCase> kConformanceCases = {
+    {"memory", MEMORY_PLUGIN, {}},
+    {"dummy", DUMMY_PLUGIN, {}, Stores::nothing},
+    {"c_backend", C_BACKEND_PLUGIN, {}},
+#ifdef SQLITE_PLUGIN
+    {"sqlite", SQLITE_PLUGIN, {{"location", "{tmp}/cache.db"}}},
+#endif
+#ifdef FILE_PLUGIN
+    {"file", FILE_PLUGIN, {{"location", "{tmp}/files"}}},
+#endif
+};
+
+}  // namespace sitecache::testing

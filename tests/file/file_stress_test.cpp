@@ -1,0 +1,232 @@
+// Several processes and threads sharing one cache directory, and writers killed mid-write.
+// Every value carries its writer, sequence number and a checksum, so a reader can tell a
+// value some writer really wrote from a torn or mixed one.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+#include "file_test_support.hpp"
+
+namespace sitecache::file_test {
+namespace {
+
+using namespace std::chrono_literals;
+
+uint64_t fnv1a(std::string_view data) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (char c : data) {
+    hash ^= static_cast<uint8_t>(c);
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+// "<writer>:<sequence>:<payload size>:" payload "<16 hex digits of FNV-1a of the rest>".
+std::string make_value(int writer, int sequence, size_t size) {
+  std::string value = std::to_string(writer) + ":" + std::to_string(sequence) + ":" +
+                      std::to_string(size) + ":" +
+                      binary_value(size, static_cast<uint64_t>(writer) * 1000003 + sequence);
+  char sum[17];
+  std::snprintf(sum, sizeof(sum), "%016llx", static_cast<unsigned long long>(fnv1a(value)));
+  return value + sum;
+}
+
+bool valid_value(const std::string& value) {
+  if (value.size() < 16) return false;
+  std::string body = value.substr(0, value.size() - 16);
+  char sum[17];
+  std::snprintf(sum, sizeof(sum), "%016llx", static_cast<unsigned long long>(fnv1a(body)));
+  if (value.compare(value.size() - 16, 16, sum) != 0) return false;
+  int writer = 0;
+  int sequence = 0;
+  size_t size = 0;
+  int consumed = 0;
+  if (std::sscanf(body.c_str(), "%d:%d:%zu:%n", &writer, &sequence, &size, &consumed) != 3) {
+    return false;
+  }
+  return body == std::to_string(writer) + ":" + std::to_string(sequence) + ":" +
+                     std::to_string(size) + ":" +
+                     binary_value(size, static_cast<uint64_t>(writer) * 1000003 + sequence);
+}
+
+// Runs `operations` random operations on `cache` over `key_count` keys. Returns an empty
+// string, or a description of the first thing that went wrong.
+std::string mixed_workload(AbiClient& cache, int writer, int operations, int key_count) {
+  std::mt19937 random(static_cast<unsigned>(writer * 7919 + 1));
+  for (int i = 0; i < operations; ++i) {
+    std::string key = "stress:" + std::to_string(random() % key_count);
+    int dice = static_cast<int>(random() % 100);
+    sc_status status = SC_OK;
+    if (dice < 45) {
+      auto value = cache.get(key);
+      status = cache.last_status();
+      if (value && !valid_value(*value)) return "invalid value read for " + key;
+    } else if (dice < 80) {
+      status = cache.set(key, make_value(writer, i, random() % 3000), random() % 4 ? 0 : 50);
+    } else if (dice < 90) {
+      status = cache.remove(key);
+    } else if (dice < 95) {
+      bool stored = false;
+      status = add(cache, key, make_value(writer, i, random() % 100), 0, stored);
+    } else {
+      status = touch(cache, key, 60'000);
+    }
+    if (status != SC_OK && status != SC_NOT_FOUND) {
+      return "status " + std::to_string(status) + " on " + key + ": " + cache.last_error();
+    }
+  }
+  return {};
+}
+
+// Every key is absent or holds a valid value, by get and by a values scan.
+void expect_all_valid(AbiClient& cache, int key_count) {
+  for (int k = 0; k < key_count; ++k) {
+    std::string key = "stress:" + std::to_string(k);
+    auto value = cache.get(key);
+    EXPECT_TRUE(cache.last_status() == SC_OK || cache.last_status() == SC_NOT_FOUND);
+    if (value) {
+      EXPECT_TRUE(valid_value(*value)) << key;
+    }
+  }
+  for (const auto& item : scan_all(cache, "stress:", 64, SC_SCAN_VALUES)) {
+    ASSERT_TRUE(item.value.has_value());
+    EXPECT_TRUE(valid_value(*item.value)) << item.key;
+  }
+}
+
+TEST(FileStress, ValuesAreSelfChecking) {
+  std::string value = make_value(3, 17, 100);
+  EXPECT_TRUE(valid_value(value));
+  value[30] = static_cast<char>(value[30] ^ 1);
+  EXPECT_FALSE(valid_value(value));
+  EXPECT_FALSE(valid_value(make_value(1, 1, 10).substr(0, 20)));
+}
+
+TEST(FileStress, ProcessesSharingOneDirectory) {
+  ScratchDir dir;
+  fs::path location = dir.path() / "cache";
+  const OptionMap options{{"max_entries", "40"}, {"cull_frequency", "4"}};
+  constexpr int kProcesses = 4;
+  constexpr int kKeys = 50;
+  std::vector<pid_t> children;
+  for (int writer = 0; writer < kProcesses; ++writer) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto cache = open_cache(location, options);
+      std::string problem = cache->ok() ? mixed_workload(*cache, writer, 2000, kKeys)
+                                        : "create failed: " + cache->last_error();
+      if (!problem.empty()) std::fprintf(stderr, "writer %d: %s\n", writer, problem.c_str());
+      std::fflush(stderr);
+      _exit(problem.empty() ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child failed: " << status;
+  }
+  auto cache = open_cache(location, options);
+  expect_all_valid(*cache, kKeys);
+  EXPECT_TRUE(temp_files(location).empty());
+  EXPECT_LE(entry_files(location).size(), 40u + kProcesses);
+}
+
+TEST(FileStress, ThreadsSharingOneHandle) {
+  ScratchDir dir;
+  fs::path location = dir.path() / "cache";
+  auto cache = open_cache(location, {{"max_entries", "15"}});
+  ASSERT_TRUE(cache->ok());
+  // AbiClient keeps per-call state (status, error text), so each thread drives the shared
+  // handle through the raw ABI.
+  sc_handle* handle = cache->handle();
+  const sc_plugin& plugin = cache->plugin();
+  std::vector<std::thread> threads;
+  std::vector<std::string> problems(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 random(static_cast<unsigned>(t + 1));
+      char text[256];
+      sc_error error{text, sizeof(text)};
+      for (int i = 0; i < 400 && problems[t].empty(); ++i) {
+        std::string key = "stress:" + std::to_string(random() % 20);
+        sc_status status = SC_OK;
+        if (random() % 2) {
+          std::string value = make_value(t, i, random() % 500);
+          status =
+              plugin.set(handle, key.data(), key.size(),
+                         reinterpret_cast<const uint8_t*>(value.data()), value.size(), 0, &error);
+        } else {
+          std::string value;
+          status = plugin.get(
+              handle, key.data(), key.size(),
+              [](void* c, const uint8_t* d, size_t n) {
+                static_cast<std::string*>(c)->assign(reinterpret_cast<const char*>(d), n);
+              },
+              &value, &error);
+          if (status == SC_OK && !valid_value(value)) problems[t] = "invalid value";
+        }
+        if (status != SC_OK && status != SC_NOT_FOUND) problems[t] = text;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& problem : problems) EXPECT_EQ(problem, "");
+  expect_all_valid(*cache, 20);
+}
+
+TEST(FileStress, WriterKilledMidWriteLeavesOldOrNewEntries) {
+  ScratchDir dir;
+  fs::path location = dir.path() / "cache";
+  constexpr int kKeys = 4;
+  int temps_seen = 0;
+  for (int round = 0; round < 4; ++round) {
+    int ready[2];
+    ASSERT_EQ(pipe(ready), 0);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(ready[0]);
+      auto cache = open_cache(location);
+      // Large values, made up front, so that the kill most likely lands inside a write.
+      std::vector<std::string> values;
+      for (int v = 0; v < 5; ++v) values.push_back(make_value(round, v, (512 + 400 * v) * 1024));
+      for (int i = 0;; ++i) {
+        cache->set("stress:" + std::to_string(i % kKeys), values[i % values.size()]);
+        if (i == kKeys) {
+          [[maybe_unused]] ssize_t n = write(ready[1], "r", 1);
+        }
+      }
+    }
+    close(ready[1]);
+    char byte = 0;
+    ASSERT_EQ(read(ready[0], &byte, 1), 1);  // the writer is in its loop
+    close(ready[0]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 + 7 * round));
+    kill(pid, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status));
+
+    auto cache = open_cache(location);
+    EXPECT_EQ(entry_files(location).size(), static_cast<size_t>(kKeys));
+    temps_seen = static_cast<int>(temp_files(location).size());
+    expect_all_valid(*cache, kKeys);
+  }
+  // Whatever temporary files the kills left behind are never listed, and go once stale.
+  auto cache = open_cache(location);
+  for (const auto& temp : temp_files(location)) set_age(temp, 2 * 3600);
+  EXPECT_EQ(cache->keys("stress:").size(), static_cast<size_t>(kKeys));
+  EXPECT_TRUE(temp_files(location).empty());
+  RecordProperty("temporary_files_left_by_kills", temps_seen);
+}
+
+}  // namespace
+}  // namespace sitecache::file_test
