@@ -46,7 +46,10 @@ Result<Backend*> Cache::Impl::acquire() {
       std::filesystem::path base =
           config.base_dir.empty() ? std::filesystem::current_path() : config.base_dir;
       options.emplace_back("base_dir", base.string());
-      for (const auto& option : settings.options) options.push_back(option);
+      // The dummy stand-in of SITECACHE_DISABLE would reject the real backend's options.
+      if (!config.disabled) {
+        for (const auto& option : settings.options) options.push_back(option);
+      }
       Result<std::unique_ptr<Backend>> created = Backend::create(*plugin, options);
       if (created) {
         backend = std::move(created.value());

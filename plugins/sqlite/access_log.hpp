@@ -12,8 +12,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
-#include <string_view>
 #include <unordered_map>
 
 namespace sitecache::sqlite {
@@ -27,12 +25,13 @@ class AccessLog {
   // times are advisory, memory is not.
   static constexpr size_t kCap = 65536;
 
-  // Notes a hit on `key` at `now` whose stored access time is `stored_ms`.
-  void note(std::string_view key, int64_t stored_ms, int64_t now) {
+  // Notes a hit at `now` on the entry with this rowid, whose stored access time is
+  // `stored_ms`. Rowids rather than keys: writing them back needs no key lookup.
+  void note(int64_t rowid, int64_t stored_ms, int64_t now) {
     if (now - stored_ms < kGranularityMs) return;
     if (pending_.size() >= kCap) pending_.clear();
     if (pending_.empty()) oldest_ms_ = now;
-    pending_.insert_or_assign(std::string(key), now);
+    pending_.insert_or_assign(rowid, now);
   }
 
   // True when a read should try to write the notes.
@@ -41,11 +40,11 @@ class AccessLog {
   }
 
   bool empty() const { return pending_.empty(); }
-  const std::unordered_map<std::string, int64_t>& pending() const { return pending_; }
+  const std::unordered_map<int64_t, int64_t>& pending() const { return pending_; }
   void clear() { pending_.clear(); }
 
  private:
-  std::unordered_map<std::string, int64_t> pending_;
+  std::unordered_map<int64_t, int64_t> pending_;  // rowid -> access time
   int64_t oldest_ms_ = 0;
 };
 

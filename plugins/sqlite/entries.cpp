@@ -12,11 +12,16 @@ int64_t footprint(std::string_view key, int64_t value_size) {
 }
 
 std::string scan_sql(bool values, bool bounded) {
-  std::string sql = "SELECT rowid, key, size, expires_ms, last_access_ms";
-  if (values) sql += ", value";
-  sql += " FROM entries WHERE rowid > ?1 AND key >= ?2";
-  if (bounded) sql += " AND key < ?3";
-  sql += " AND (expires_ms = 0 OR expires_ms > ?4) ORDER BY rowid LIMIT ?5";
+  std::string sql = "SELECT e.rowid, e.key, e.size, e.expires_ms, a.last_access_ms";
+  if (values) sql += ", e.value";
+  // NOT INDEXED: walking the table in rowid order makes a whole scan one pass. With the key
+  // index, a prefix that matches most keys (every key shares the cache's key_prefix) would
+  // re-read and sort all remaining matches for every batch.
+  sql +=
+      " FROM entries AS e NOT INDEXED LEFT JOIN entry_access AS a ON a.entry_id = e.rowid"
+      " WHERE e.rowid > ?1 AND e.key >= ?2";
+  if (bounded) sql += " AND e.key < ?3";
+  sql += " AND (e.expires_ms = 0 OR e.expires_ms > ?4) ORDER BY e.rowid LIMIT ?5";
   return sql;
 }
 
@@ -38,29 +43,35 @@ std::optional<std::string> prefix_end(std::string_view prefix) {
 Status EntryTable::prepare(Connection& connection, std::unique_ptr<EntryTable>& out) {
   std::unique_ptr<EntryTable> table(new EntryTable(connection));
   EntryTable& t = *table;
-  const std::string returning = " RETURNING " + std::string(kFootprint);
+  const std::string returning = " RETURNING rowid, " + std::string(kFootprint);
   const std::pair<Statement*, std::string> statements[] = {
-      {&t.lookup_, "SELECT expires_ms, last_access_ms, value FROM entries WHERE key = ?1"},
+      {&t.lookup_,
+       "SELECT e.expires_ms, e.rowid, a.last_access_ms, e.value FROM entries AS e "
+       "LEFT JOIN entry_access AS a ON a.entry_id = e.rowid WHERE e.key = ?1"},
       {&t.find_, "SELECT rowid, expires_ms, size FROM entries WHERE key = ?1"},
-      {&t.insert_,
-       "INSERT INTO entries(key, expires_ms, last_access_ms, size, value) "
-       "VALUES (?1, ?2, ?3, ?4, ?5)"},
-      {&t.update_,
-       "UPDATE entries SET expires_ms = ?2, last_access_ms = ?3, size = ?4, value = ?5 "
-       "WHERE rowid = ?1"},
-      {&t.erase_key_, "DELETE FROM entries WHERE key = ?1 RETURNING expires_ms, size"},
+      {&t.insert_, "INSERT INTO entries(key, expires_ms, size, value) VALUES (?1, ?2, ?3, ?4)"},
+      {&t.update_, "UPDATE entries SET expires_ms = ?2, size = ?3, value = ?4 WHERE rowid = ?1"},
+      {&t.erase_key_, "DELETE FROM entries WHERE key = ?1 RETURNING rowid, expires_ms, size"},
       {&t.touch_,
-       "UPDATE entries SET expires_ms = ?2, last_access_ms = max(last_access_ms, ?3) "
-       "WHERE key = ?1 AND (expires_ms = 0 OR expires_ms > ?3)"},
-      {&t.access_, "UPDATE entries SET last_access_ms = ?2 WHERE key = ?1 AND last_access_ms < ?2"},
+       "UPDATE entries SET expires_ms = ?2 WHERE key = ?1 AND (expires_ms = 0 OR expires_ms > ?3) "
+       "RETURNING rowid"},
+      {&t.set_access_,
+       "INSERT INTO entry_access(entry_id, last_access_ms) VALUES (?1, ?2) "
+       "ON CONFLICT(entry_id) DO UPDATE SET last_access_ms = excluded.last_access_ms"},
+      {&t.record_access_,
+       "UPDATE entry_access SET last_access_ms = ?2 WHERE entry_id = ?1 AND last_access_ms < ?2"},
+      {&t.erase_access_, "DELETE FROM entry_access WHERE entry_id = ?1"},
       {&t.erase_range_, "DELETE FROM entries WHERE key >= ?1 AND key < ?2" + returning},
       {&t.erase_from_, "DELETE FROM entries WHERE key >= ?1" + returning},
       {&t.erase_expired_,
        "DELETE FROM entries WHERE rowid IN (SELECT rowid FROM entries "
        "WHERE expires_ms > 0 AND expires_ms <= ?1 LIMIT ?2)" +
            returning},
+      // CROSS JOIN keeps entry_access outer, so the LRU index gives the order.
       {&t.lru_,
-       "SELECT rowid, " + std::string(kFootprint) + " FROM entries ORDER BY last_access_ms, rowid"},
+       "SELECT a.entry_id, e.size + length(CAST(e.key AS BLOB)) FROM entry_access AS a "
+       "CROSS JOIN entries AS e ON e.rowid = a.entry_id "
+       "ORDER BY a.last_access_ms, a.entry_id"},
       {&t.erase_rowid_, "DELETE FROM entries WHERE rowid = ?1" + returning},
       {&t.totals_,
        "SELECT coalesce((SELECT value FROM meta WHERE key = 'entries'), 0), "
@@ -83,6 +94,21 @@ Status EntryTable::prepare(Connection& connection, std::unique_ptr<EntryTable>& 
   return Status::ok();
 }
 
+Status EntryTable::set_access(int64_t rowid, int64_t ms, std::string_view action) {
+  ResetOnExit reset(set_access_);
+  set_access_.bind(1, rowid);
+  set_access_.bind(2, ms);
+  int rc = set_access_.step();
+  return rc == SQLITE_DONE ? Status::ok() : connection_.error(rc, action);
+}
+
+Status EntryTable::erase_access(int64_t rowid, std::string_view action) {
+  ResetOnExit reset(erase_access_);
+  erase_access_.bind(1, rowid);
+  int rc = erase_access_.step();
+  return rc == SQLITE_DONE ? Status::ok() : connection_.error(rc, action);
+}
+
 Status EntryTable::put(std::string_view key, Bytes value, int64_t expires_ms, int64_t now,
                        bool only_if_absent, bool& stored) {
   stored = false;
@@ -91,17 +117,17 @@ Status EntryTable::put(std::string_view key, Bytes value, int64_t expires_ms, in
   int rc = find_.step();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return connection_.error(rc, "set");
   const auto size = static_cast<int64_t>(value.size());
+  int64_t rowid = 0;
   if (rc == SQLITE_ROW) {
     if (only_if_absent && is_live(find_.column_int(1), now)) return Status::ok();
-    const int64_t rowid = find_.column_int(0);
+    rowid = find_.column_int(0);
     const int64_t old_size = find_.column_int(2);
     find_.reset();
     ResetOnExit reset_update(update_);
     update_.bind(1, rowid);
     update_.bind(2, expires_ms);
-    update_.bind(3, now);
-    update_.bind(4, size);
-    update_.bind_blob(5, value);
+    update_.bind(3, size);
+    update_.bind_blob(4, value);
     rc = update_.step();
     if (rc != SQLITE_DONE) return connection_.error(rc, "set");
     pending_.bytes += size - old_size;
@@ -110,14 +136,15 @@ Status EntryTable::put(std::string_view key, Bytes value, int64_t expires_ms, in
     ResetOnExit reset_insert(insert_);
     insert_.bind_text(1, key);
     insert_.bind(2, expires_ms);
-    insert_.bind(3, now);
-    insert_.bind(4, size);
-    insert_.bind_blob(5, value);
+    insert_.bind(3, size);
+    insert_.bind_blob(4, value);
     rc = insert_.step();
     if (rc != SQLITE_DONE) return connection_.error(rc, "set");
+    rowid = sqlite3_last_insert_rowid(connection_.db());
     pending_.entries += 1;
     pending_.bytes += footprint(key, size);
   }
+  if (Status status = set_access(rowid, now, "set"); !status.is_ok()) return status;
   stored = true;
   return Status::ok();
 }
@@ -127,42 +154,56 @@ Status EntryTable::erase(std::string_view key, int64_t now, bool& removed) {
   ResetOnExit reset(erase_key_);
   erase_key_.bind_text(1, key);
   int rc = erase_key_.step();
-  if (rc == SQLITE_ROW) {
-    removed = is_live(erase_key_.column_int(0), now);
-    pending_.entries -= 1;
-    pending_.bytes -= footprint(key, erase_key_.column_int(1));
-    rc = erase_key_.step();
-  }
-  return rc == SQLITE_DONE ? Status::ok() : connection_.error(rc, "remove");
+  if (rc == SQLITE_DONE) return Status::ok();
+  if (rc != SQLITE_ROW) return connection_.error(rc, "remove");
+  const int64_t rowid = erase_key_.column_int(0);
+  removed = is_live(erase_key_.column_int(1), now);
+  pending_.entries -= 1;
+  pending_.bytes -= footprint(key, erase_key_.column_int(2));
+  rc = erase_key_.step();
+  if (rc != SQLITE_DONE) return connection_.error(rc, "remove");
+  return erase_access(rowid, "remove");
 }
 
 Status EntryTable::touch(std::string_view key, int64_t expires_ms, int64_t now, bool& touched) {
+  touched = false;
   ResetOnExit reset(touch_);
   touch_.bind_text(1, key);
   touch_.bind(2, expires_ms);
   touch_.bind(3, now);
   int rc = touch_.step();
+  if (rc == SQLITE_DONE) return Status::ok();
+  if (rc != SQLITE_ROW) return connection_.error(rc, "touch");
+  const int64_t rowid = touch_.column_int(0);
+  rc = touch_.step();
   if (rc != SQLITE_DONE) return connection_.error(rc, "touch");
-  touched = sqlite3_changes(connection_.db()) > 0;
-  return Status::ok();
+  touched = true;
+  return set_access(rowid, now, "touch");
 }
 
-Status EntryTable::record_access(std::string_view key, int64_t ms) {
-  ResetOnExit reset(access_);
-  access_.bind_text(1, key);
-  access_.bind(2, ms);
-  int rc = access_.step();
+Status EntryTable::record_access(int64_t rowid, int64_t ms) {
+  ResetOnExit reset(record_access_);
+  record_access_.bind(1, rowid);
+  record_access_.bind(2, ms);
+  int rc = record_access_.step();
   return rc == SQLITE_DONE ? Status::ok() : connection_.error(rc, "record access time");
 }
 
 Status EntryTable::drain_deletes(Statement& statement, std::string_view action, int64_t& removed) {
+  deleted_.clear();
   int rc = SQLITE_DONE;
   while ((rc = statement.step()) == SQLITE_ROW) {
-    removed += 1;
+    deleted_.push_back(statement.column_int(0));
     pending_.entries -= 1;
-    pending_.bytes -= statement.column_int(0);
+    pending_.bytes -= statement.column_int(1);
   }
-  return rc == SQLITE_DONE ? Status::ok() : connection_.error(rc, action);
+  statement.reset();
+  if (rc != SQLITE_DONE) return connection_.error(rc, action);
+  for (int64_t rowid : deleted_) {
+    if (Status status = erase_access(rowid, action); !status.is_ok()) return status;
+  }
+  removed += static_cast<int64_t>(deleted_.size());
+  return Status::ok();
 }
 
 Status EntryTable::erase_prefix(std::string_view prefix, int64_t& removed) {

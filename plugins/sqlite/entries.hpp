@@ -1,5 +1,6 @@
-// Row-level access to the entries table through statements prepared once per connection,
-// and the running totals (entry count, bytes) that replace COUNT(*).
+// Row-level access to the entries and entry_access tables through statements prepared once
+// per connection, and the running totals (entry count, bytes) that replace COUNT(*).
+// Every method that adds or deletes an entry adds or deletes its access row too.
 //
 // Totals: every change made through this class is added to a pending delta, and the caller
 // writes the delta into the meta rows (flush_totals) in the same transaction as the change.
@@ -47,8 +48,9 @@ class EntryTable {
   // Prepares every statement. Fails with the mapped SQLite error (e.g. SC_CORRUPTION).
   static Status prepare(Connection& connection, std::unique_ptr<EntryTable>& out);
 
-  // Finds a live entry. On a hit calls on_hit(Bytes value, int64_t last_access_ms) while the
-  // value bytes are valid, and sets found; an absent or expired entry leaves found false.
+  // Finds a live entry. On a hit calls on_hit(Bytes value, int64_t rowid,
+  // int64_t last_access_ms) while the value bytes are valid, and sets found; an absent or
+  // expired entry leaves found false.
   template <class OnHit>
   Status lookup(std::string_view key, int64_t now, bool& found, OnHit&& on_hit) {
     found = false;
@@ -59,7 +61,7 @@ class EntryTable {
     if (rc != SQLITE_ROW) return connection_.error(rc, "get");
     if (!is_live(lookup_.column_int(0), now)) return Status::ok();
     found = true;
-    on_hit(lookup_.column_blob(2), lookup_.column_int(1));
+    on_hit(lookup_.column_blob(3), lookup_.column_int(1), lookup_.column_int(2));
     return Status::ok();
   }
 
@@ -72,8 +74,9 @@ class EntryTable {
   Status erase(std::string_view key, int64_t now, bool& removed);
   // Sets a live entry's expiry (0 = never); `touched` is false when there is none.
   Status touch(std::string_view key, int64_t expires_ms, int64_t now, bool& touched);
-  // Raises the entry's last access time to `ms` (never lowers it).
-  Status record_access(std::string_view key, int64_t ms);
+  // Raises the last access time of the entry with this rowid to `ms` (never lowers it).
+  // Does nothing when the entry is gone.
+  Status record_access(int64_t rowid, int64_t ms);
   // Deletes every entry whose key starts with `prefix` (all of them for "").
   Status erase_prefix(std::string_view prefix, int64_t& removed);
   // Deletes up to `limit` entries that expired at or before `now`.
@@ -97,12 +100,18 @@ class EntryTable {
 
  private:
   explicit EntryTable(Connection& connection) : connection_(connection) {}
-  // Steps a DELETE ... RETURNING footprint statement to the end, counting what it removed.
+  // Steps a DELETE ... RETURNING rowid, footprint statement to the end, then deletes the
+  // access rows of what it removed and counts it.
   Status drain_deletes(Statement& statement, std::string_view action, int64_t& removed);
+  // Sets the access time of a new or rewritten entry.
+  Status set_access(int64_t rowid, int64_t ms, std::string_view action);
+  Status erase_access(int64_t rowid, std::string_view action);
 
   Connection& connection_;
   Totals pending_;
-  Statement lookup_, find_, insert_, update_, erase_key_, touch_, access_;
+  std::vector<int64_t> deleted_;  // scratch for drain_deletes
+  Statement lookup_, find_, insert_, update_, erase_key_, touch_;
+  Statement set_access_, record_access_, erase_access_;
   Statement erase_range_, erase_from_, erase_expired_, lru_, erase_rowid_;
   Statement totals_, add_totals_;
   Statement scan_keys_range_, scan_keys_from_, scan_values_range_, scan_values_from_;

@@ -6,12 +6,16 @@ namespace sitecache::sqlite {
 
 namespace {
 
-// Column order puts the small fields before the value, so reading them (eviction, scans
-// without values) never has to walk a value's overflow pages.
-//
 // Rowid table plus a UNIQUE index rather than WITHOUT ROWID keyed on `key`: with values of
 // a kilobyte inline, WITHOUT ROWID measured about 7x slower for inserts here, because every
-// b-tree cell of the primary key then carries the value.
+// b-tree cell of the primary key then carries the value. Small columns come before the
+// value so reading them never walks a value's overflow pages.
+//
+// Access times live in their own narrow table instead of a column of entries: SQLite
+// rewrites a whole row (reading its value) to change one column, so recording reads in
+// entries measured 10k updates/s with 1 KiB values and 4k/s with 20 KiB values, against
+// 90k/s for the narrow table, whose pages each hold hundreds of rows. entry_id is the rowid
+// of the entry; every change to entries keeps the two in step in the same transaction.
 constexpr std::string_view kCreate = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY NOT NULL,
@@ -19,20 +23,23 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 CREATE TABLE IF NOT EXISTS entries (
   key TEXT NOT NULL,
-  expires_ms INTEGER NOT NULL,      -- ms since the epoch; 0 = never
-  last_access_ms INTEGER NOT NULL,  -- ms since the epoch, at a granularity of about 1 s
-  size INTEGER NOT NULL,            -- bytes in value
+  expires_ms INTEGER NOT NULL,  -- ms since the epoch; 0 = never
+  size INTEGER NOT NULL,        -- bytes in value
   value BLOB NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS entries_key ON entries(key);
-CREATE INDEX IF NOT EXISTS entries_lru ON entries(last_access_ms);
 CREATE INDEX IF NOT EXISTS entries_expiry ON entries(expires_ms) WHERE expires_ms > 0;
+CREATE TABLE IF NOT EXISTS entry_access (
+  entry_id INTEGER PRIMARY KEY,     -- entries.rowid
+  last_access_ms INTEGER NOT NULL   -- ms since the epoch, at a granularity of about 1 s
+);
+CREATE INDEX IF NOT EXISTS entry_access_lru ON entry_access(last_access_ms);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', 1), ('entries', 0), ('bytes', 0);
 )sql";
 
 struct Found {
   bool meta = false;
-  bool entries = false;
+  int tables = 0;       // how many of entries and entry_access exist
   std::string foreign;  // a table that is not ours, if any
 };
 
@@ -47,8 +54,8 @@ Status list_tables(Connection& connection, Found& found) {
     std::string_view name = statement.column_text(0);
     if (name == "meta") {
       found.meta = true;
-    } else if (name == "entries") {
-      found.entries = true;
+    } else if (name == "entries" || name == "entry_access") {
+      found.tables += 1;
     } else if (found.foreign.empty() && !name.starts_with("sqlite_")) {
       found.foreign = std::string(name);
     }
@@ -110,12 +117,12 @@ Status ensure_schema(Connection& connection, bool read_only) {
       connection.rollback();
       return status;
     }
-    found.entries = true;
+    found.tables = 2;
   }
   if (Status status = check_version(connection); !status.is_ok()) return status;
-  if (!found.entries) {
-    return Status(Code::corruption,
-                  "sqlite cache " + connection.path() + ": the entries table is missing");
+  if (found.tables != 2) {
+    return Status(Code::corruption, "sqlite cache " + connection.path() +
+                                        ": the entries or entry_access table is missing");
   }
   return Status::ok();
 }

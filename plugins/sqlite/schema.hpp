@@ -1,9 +1,10 @@
 // The on-disk schema of the sqlite backend and its version check.
 //
 // Version history (meta row 'schema_version'):
-//   1  entries(key, expires_ms, last_access_ms, size, value) as a rowid table with a UNIQUE
-//      index on key, an LRU index on last_access_ms, a partial index on expires_ms > 0;
-//      meta rows 'entries' and 'bytes' hold the running totals.
+//   1  entries(key, expires_ms, size, value): a rowid table with a UNIQUE index on key and
+//      a partial index on expires_ms > 0; entry_access(entry_id = entries.rowid,
+//      last_access_ms) with an LRU index; meta rows 'entries' and 'bytes' hold the running
+//      totals.
 #ifndef SITECACHE_PLUGINS_SQLITE_SCHEMA_HPP
 #define SITECACHE_PLUGINS_SQLITE_SCHEMA_HPP
 
