@@ -15,12 +15,35 @@ Status Cache::store(const Digest& digest, std::string_view value, const StoreOpt
   return impl_->write(backend_key(digest), value, options);
 }
 
+namespace {
+
+// "<version>:<32 hex digits>": the shape of an entry key after "<key_prefix>:".
+bool is_entry_key_tail(std::string_view tail) {
+  size_t colon = tail.find(':');
+  if (colon == 0 || colon == std::string_view::npos || tail.size() - colon - 1 != 32) return false;
+  for (size_t i = 0; i < colon; ++i) {
+    if (tail[i] < '0' || tail[i] > '9') return false;
+  }
+  for (char c : tail.substr(colon + 1)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Cache::backend_has(uint64_t capability) {
+  Result<Backend*> b = impl_->acquire();
+  return b && (*b)->has(capability);
+}
+
 Status Cache::for_each_entry(const std::function<bool(const EntryInfo&)>& visit) {
   Result<Backend*> b = impl_->acquire();
   if (!b) return b.status();
   uint64_t corrupt = 0;
-  Status status = (*b)->scan(key_space(), ScanValues::yes, [&](const BackendScanItem& item) {
-    if (!item.value) return true;
+  const std::string space = key_space();
+  Status status = (*b)->scan(space, ScanValues::yes, [&](const BackendScanItem& item) {
+    if (!item.value || !is_entry_key_tail(item.key.substr(space.size()))) return true;
     auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(item.value->data()),
                                           item.value->size());
     Result<EntryMeta> meta = decode_entry_meta(bytes);

@@ -172,4 +172,14 @@ Status Cache::Impl::write(std::string_view backend_key, std::string_view value,
   return Status::ok();
 }
 
+Status Cache::Impl::write_raw(std::string_view backend_key, std::string_view encoded) {
+  if (settings.read_only) return Status::ok();
+  Result<Backend*> b = acquire();
+  if (!b) return degrade(b.status(), "opening the backend");
+  Status status = (*b)->set(backend_key, encoded, 0);
+  if (!status) return degrade(status, "set");
+  counters.bytes_written.fetch_add(encoded.size(), std::memory_order_relaxed);
+  return Status::ok();
+}
+
 }  // namespace sitecache

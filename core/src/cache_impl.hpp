@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -41,10 +43,30 @@ struct Cache::Impl {
   // returns Status::ok(); with "fail" counts it and returns it.
   Status degrade(const Status& failure, std::string_view operation);
 
+  // In-process single-flight: the callers rendering a key right now. The leader
+  // publishes its outcome through the shared future; followers wait on it.
+  struct FlightResult {
+    Result<std::string> value = Status(StatusCode::internal, "unset");
+    uint64_t cost_us = 0;
+  };
+  std::mutex flights_mutex;
+  std::map<Digest, std::shared_future<FlightResult>> flights;
+
+  // The open build session, if any (memoize records into it).
+  std::mutex session_mutex;
+  std::shared_ptr<BuildSession::State> session;
+  std::shared_ptr<BuildSession::State> current_session() {
+    std::lock_guard lock(session_mutex);
+    return session;
+  }
+
   // Reads and verifies one entry: a miss for absent, expired or corrupt entries
   // (corrupt ones are removed unless read_only).
   Result<std::optional<StoredValue>> read(std::string_view backend_key);
   Status write(std::string_view backend_key, std::string_view value, const StoreOptions& options);
+  // Stores already encoded entry bytes without expiry (build records). Honours read_only
+  // and on_error like write().
+  Status write_raw(std::string_view backend_key, std::string_view encoded);
 
   // Milliseconds to hand the backend for a resolved timeout (0 = none), and the
   // envelope's expires_ms.

@@ -1,0 +1,161 @@
+// Cache::memoize: hit, or render once (single-flight in-process, lease across processes),
+// store, and record the use in the open build session.
+#include <thread>
+
+#include "build_state.hpp"
+#include "cache_impl.hpp"
+
+namespace sitecache {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A lease outlives any sane render of one step but not a crashed build: a holder that
+// died leaves the lease to expire, and waiters give up well before that anyway.
+constexpr std::chrono::seconds kLeaseTtl{30};
+constexpr std::chrono::seconds kLeaseMaxWait{10};
+constexpr std::chrono::milliseconds kLeasePollFirst{10};
+constexpr std::chrono::milliseconds kLeasePollMax{200};
+
+std::vector<RecordedInput> recorded_inputs(const Inputs& inputs) {
+  std::vector<RecordedInput> out;
+  out.reserve(inputs.entries().size());
+  for (const auto& input : inputs.entries()) {
+    // 64 bits of the typed digest are plenty to say *which* input changed.
+    out.push_back(RecordedInput{input.name, input.digest.hex().substr(0, 16)});
+  }
+  return out;
+}
+
+uint64_t micros_since(Clock::time_point start) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
+}
+
+}  // namespace
+
+Result<std::string> Cache::memoize(const Step& step, const Inputs& inputs,
+                                   const std::function<std::string()>& render,
+                                   const MemoOptions& options) {
+  if (!inputs.status()) return inputs.status();
+  const Digest key = step_key(step, inputs);
+
+  std::promise<Impl::FlightResult> promise;
+  std::shared_future<Impl::FlightResult> flight;
+  bool leader = false;
+  {
+    std::lock_guard lock(impl_->flights_mutex);
+    auto it = impl_->flights.find(key);
+    if (it == impl_->flights.end()) {
+      flight = promise.get_future().share();
+      impl_->flights.emplace(key, flight);
+      leader = true;
+    } else {
+      flight = it->second;
+    }
+  }
+  if (!leader) {
+    // get() rethrows the leader's render exception to every follower.
+    Impl::FlightResult shared = flight.get();
+    if (shared.value) {
+      if (auto session = impl_->current_session()) {
+        session->record_use(backend_key(key), step.name, options.slot, /*hit=*/true,
+                            shared.cost_us, 0, recorded_inputs(inputs));
+      }
+    }
+    return shared.value;
+  }
+
+  auto finish_flight = [&] {
+    std::lock_guard lock(impl_->flights_mutex);
+    impl_->flights.erase(key);
+  };
+  try {
+    uint64_t cost_us = 0;  // what a follower saves by not rendering
+    Result<std::string> value = memoize_once(step, inputs, key, render, options, cost_us);
+    promise.set_value(Impl::FlightResult{value, cost_us});
+    finish_flight();
+    return value;
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+    finish_flight();
+    throw;
+  }
+}
+
+Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs,
+                                        const Digest& key,
+                                        const std::function<std::string()>& render,
+                                        const MemoOptions& options, uint64_t& cost_us) {
+  const std::string bkey = backend_key(key);
+  std::shared_ptr<BuildSession::State> session = impl_->current_session();
+  auto record = [&](bool hit, uint64_t saved_us, uint64_t render_us) {
+    if (session) {
+      session->record_use(bkey, step.name, options.slot, hit, saved_us, render_us,
+                          recorded_inputs(inputs));
+    }
+  };
+
+  Result<std::optional<StoredValue>> found = impl_->read(bkey);
+  if (!found) return found.status();
+  if (found->has_value()) {
+    cost_us = (*found)->info.cost_us;
+    record(true, cost_us, 0);
+    return std::move((*found)->value);
+  }
+
+  // Across processes: whoever adds the lease renders; the others poll for its output.
+  std::string lease_key;
+  if (!impl_->settings.read_only && backend_has(SC_CAP_ADD) && backend_has(SC_CAP_SHARED)) {
+    EntryMeta lease_meta;
+    lease_meta.created_ms = now_ms();
+    lease_meta.expires_ms = lease_meta.created_ms + kLeaseTtl.count() * 1000;
+    lease_meta.label = "lease";
+    Result<bool> leased =
+        add_backend_key(key_space() + "lease:" + key.hex(),
+                        encode_entry(lease_meta, "", PayloadCompression::none),
+                        Timeout::after(kLeaseTtl));
+    if (leased && *leased) {
+      lease_key = key_space() + "lease:" + key.hex();
+    } else if (leased) {
+      const auto give_up = Clock::now() + kLeaseMaxWait;
+      auto pause = kLeasePollFirst;
+      while (Clock::now() < give_up) {
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, kLeasePollMax);
+        Result<std::optional<StoredValue>> theirs = impl_->read(bkey);
+        if (theirs && theirs->has_value()) {
+          cost_us = (*theirs)->info.cost_us;
+          record(true, cost_us, 0);
+          return std::move((*theirs)->value);
+        }
+      }
+    }
+  }
+
+  struct LeaseRelease {
+    Cache* cache;
+    const std::string& key;
+    ~LeaseRelease() {
+      if (!key.empty()) (void)cache->remove_backend_key(key);
+    }
+  } release{this, lease_key};
+
+  const auto start = Clock::now();
+  std::string output = render();  // may throw: nothing is stored, the lease is released
+  const uint64_t render_us = micros_since(start);
+  cost_us = render_us;
+
+  StoreOptions store_options;
+  store_options.timeout = options.timeout;
+  store_options.label = step.name;
+  store_options.slot = options.slot;
+  store_options.tags = options.tags;
+  store_options.cost_us = render_us;
+  store_options.generation = session ? session->record.generation : 0;
+  if (Status status = impl_->write(bkey, output, store_options); !status) return status;
+  record(false, 0, render_us);
+  return output;
+}
+
+}  // namespace sitecache

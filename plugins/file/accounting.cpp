@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -44,23 +45,39 @@ class FileLock {
   int fd_;
 };
 
-}  // namespace
-
-Status Accounting::open(int location_fd, bool read_only, const std::string& location,
-                        std::unique_ptr<Accounting>& out) {
+// Opens the state file without following a symlink; a writable cache replaces a symlink
+// planted in its place (the link itself, never its target). Sets errno on failure.
+Fd open_state(int location_fd, bool read_only) {
   const std::string name(kStateFileName);
   int flags = O_NOFOLLOW | O_CLOEXEC | (read_only ? O_RDONLY : O_RDWR | O_CREAT);
   Fd fd(openat(location_fd, name.c_str(), flags, 0600));
   if (!fd.valid() && errno == ELOOP && !read_only) {
-    // A symlink planted in place of the state file: drop the link, never follow it.
     unlinkat(location_fd, name.c_str(), 0);
     fd = Fd(openat(location_fd, name.c_str(), flags, 0600));
   }
+  return fd;
+}
+
+}  // namespace
+
+Status Accounting::open(int location_fd, bool read_only, const std::string& location,
+                        std::unique_ptr<Accounting>& out) {
+  Fd fd = open_state(location_fd, read_only);
   if (!fd.valid() && !read_only) {
-    return io_error("cannot create state file", location + "/" + name, errno);
+    return io_error("cannot create state file", location + "/" + std::string(kStateFileName),
+                    errno);
   }
-  out.reset(new Accounting(std::move(fd), read_only));
+  out.reset(new Accounting(location_fd, std::move(fd), read_only));
   return Status::ok();
+}
+
+void Accounting::refresh_locked() {
+  struct stat st {};
+  if (fd_.valid() && fstat(fd_.get(), &st) == 0 && st.st_nlink > 0) return;
+  // Deleted (e.g. by hand, to force a recount) or not there yet in a read-only cache:
+  // follow the file that now has the name, so that all processes keep sharing one.
+  Fd fd = open_state(location_fd_, read_only_);
+  if (fd.valid()) fd_ = std::move(fd);
 }
 
 Totals Accounting::load_locked() const {
@@ -90,12 +107,14 @@ void Accounting::store_locked(const Totals& totals) const {
 
 Totals Accounting::read() {
   std::lock_guard guard(mutex_);
+  refresh_locked();
   FileLock lock(fd_.get(), LOCK_SH);
   return load_locked();
 }
 
 Totals Accounting::adjust(int64_t entries, int64_t bytes) {
   std::lock_guard guard(mutex_);
+  refresh_locked();
   FileLock lock(fd_.get(), LOCK_EX);
   Totals totals = load_locked();
   totals.entries = std::max<int64_t>(0, totals.entries + entries);

@@ -8,7 +8,8 @@
 // update, two writers creating the same key at once, files removed by hand); every
 // maintenance pass recounts the tree and corrects them, and a pass runs at least once per
 // kMaintenanceIntervalMs. A missing or damaged state file reads as all zeros with no pass
-// ever run, which makes the next write start a pass.
+// ever run, which makes the next write start a pass; a deleted one is noticed (and
+// re-created) by every process on its next update.
 #ifndef SITECACHE_FILE_ACCOUNTING_HPP
 #define SITECACHE_FILE_ACCOUNTING_HPP
 
@@ -48,12 +49,16 @@ class Accounting {
   void finish_pass(const Totals& at_start, int64_t entries, int64_t bytes, int64_t now);
 
  private:
-  explicit Accounting(Fd fd, bool read_only) : fd_(std::move(fd)), read_only_(read_only) {}
+  Accounting(int location_fd, Fd fd, bool read_only)
+      : location_fd_(location_fd), fd_(std::move(fd)), read_only_(read_only) {}
+  // Re-opens the state file when ours was deleted (one fstat per call).
+  void refresh_locked();
   Totals load_locked() const;
   void store_locked(const Totals& totals) const;
 
   std::mutex mutex_;
-  Fd fd_;  // invalid in a read-only cache without a state file
+  int location_fd_;  // borrowed: the backend's location descriptor outlives this object
+  Fd fd_;            // invalid in a read-only cache without a state file
   bool read_only_;
 };
 

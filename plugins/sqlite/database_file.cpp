@@ -88,15 +88,15 @@ Status open_read_write(const Settings& settings, std::unique_ptr<Connection>& ou
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                    settings.busy_timeout_ms, connection);
   if (!status.is_ok()) return status;
-  // journal_mode reads the header first: a file that is not a database fails here.
-  std::string mode;
-  status = connection->query_text("PRAGMA journal_mode=WAL", "enable WAL", mode);
-  if (!status.is_ok()) return status;
+  // SQLite falls back to read-only when the file is write-protected.
   if (sqlite3_db_readonly(connection->db(), "main") == 1) {
     return io_error(settings.path,
-                    "the file is not writable (set read_only = true to use it "
-                    "for reads only)");
+                    "the file is not writable (set read_only = true to use it for reads only)");
   }
+  // journal_mode reads the header first: a file that is not a database fails here.
+  std::string mode;
+  status = connection->query_text("PRAGMA journal_mode=WAL", "open", mode);
+  if (!status.is_ok()) return status;
   // Bounds the -wal file left after checkpoints; it is reused, not grown forever.
   status = connection->exec("PRAGMA journal_size_limit=67108864", "configure");
   if (status.is_ok()) out = std::move(connection);

@@ -16,9 +16,8 @@ constexpr size_t kMaxScanValueBytes = size_t{16} << 20;
 
 int64_t expiry(int64_t ttl_ms, int64_t now) {
   if (ttl_ms == 0) return 0;
-  if (ttl_ms > std::numeric_limits<int64_t>::max() - now)
-    return std::numeric_limits<int64_t>::max();
-  return now + ttl_ms;
+  constexpr int64_t kForever = std::numeric_limits<int64_t>::max();
+  return ttl_ms > kForever - now ? kForever : now + ttl_ms;
 }
 
 size_t footprint(std::string_view key, Bytes value) {

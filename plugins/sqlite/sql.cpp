@@ -1,5 +1,7 @@
 #include "sql.hpp"
 
+#include <algorithm>
+#include <functional>
 #include <random>
 #include <thread>
 #include <utility>

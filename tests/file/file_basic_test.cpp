@@ -79,11 +79,12 @@ TEST_F(FileBasic, RejectsBadKeysAndTtl) {
 }
 
 TEST_F(FileBasic, EntriesExpire) {
-  ASSERT_EQ(cache_->set("short", "v", 60), SC_OK);
+  // Generous lifetimes: the first reads must land before expiry even on a loaded machine.
+  ASSERT_EQ(cache_->set("short", "v", 400), SC_OK);
   ASSERT_EQ(cache_->set("long", "v", 60'000), SC_OK);
   ASSERT_EQ(cache_->set("never", "v", 0), SC_OK);
   EXPECT_EQ(cache_->get("short"), std::optional<std::string>("v"));
-  std::this_thread::sleep_for(100ms);
+  std::this_thread::sleep_for(450ms);
   EXPECT_EQ(cache_->get("short"), std::nullopt);
   EXPECT_EQ(cache_->get("long"), std::optional<std::string>("v"));
   EXPECT_EQ(cache_->get("never"), std::optional<std::string>("v"));
@@ -94,12 +95,12 @@ TEST_F(FileBasic, EntriesExpire) {
 }
 
 TEST_F(FileBasic, TouchChangesExpiry) {
-  ASSERT_EQ(cache_->set("a", "va", 80), SC_OK);
-  ASSERT_EQ(cache_->set("b", "vb", 80), SC_OK);
+  ASSERT_EQ(cache_->set("a", "va", 400), SC_OK);
+  ASSERT_EQ(cache_->set("b", "vb", 400), SC_OK);
   EXPECT_EQ(touch(*cache_, "a", 60'000), SC_OK);
   EXPECT_EQ(touch(*cache_, "b", 0), SC_OK);  // no expiry at all
   EXPECT_EQ(touch(*cache_, "missing", 1000), SC_NOT_FOUND);
-  std::this_thread::sleep_for(120ms);
+  std::this_thread::sleep_for(450ms);
   EXPECT_EQ(cache_->get("a"), std::optional<std::string>("va"));
   EXPECT_EQ(cache_->get("b"), std::optional<std::string>("vb"));
   for (const auto& item : scan_all(*cache_, "", 10)) {

@@ -1,6 +1,10 @@
 // max_entries / max_size eviction order, cull_frequency, stale temporary files, and
 // garbled entry files.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <set>
 #include <thread>
@@ -134,6 +138,39 @@ TEST(FileLimits, StaleTemporaryFilesAreCleaned) {
   ASSERT_EQ(reopened->set("c", "v"), SC_OK);
   EXPECT_FALSE(fs::exists(shard_b / ".tmp.4242.4.0000000087654321"));
   EXPECT_TRUE(fs::exists(shard_a / ".tmp.4242.2.00000000cafebabe"));
+}
+
+// A write that fails half-way (here: the file size limit, standing in for ENOSPC) is
+// SC_IO with the system's reason, keeps the previous value, and leaves no temporary file.
+TEST(FileLimits, FailedWriteIsIoAndLeavesTheOldValue) {
+  ScratchDir dir;
+  fs::path location = dir.path() / "cache";
+  {
+    auto cache = open_cache(location);
+    ASSERT_EQ(cache->set("k", "old"), SC_OK);
+  }
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // In a child, so that the limit does not outlive this test.
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit {
+      64 * 1024, 64 * 1024
+    };
+    setrlimit(RLIMIT_FSIZE, &limit);
+    auto cache = open_cache(location);
+    sc_status status = cache->set("k", std::string(1 << 20, 'n'));
+    bool ok = status == SC_IO && cache->last_error().find("File too large") != std::string::npos &&
+              cache->last_error().find(location.string()) != std::string::npos;
+    if (!ok) std::fprintf(stderr, "status %d: %s\n", status, cache->last_error().c_str());
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto cache = open_cache(location);
+  EXPECT_EQ(cache->get("k"), std::optional<std::string>("old"));
+  EXPECT_TRUE(temp_files(location).empty());
 }
 
 struct Damage {

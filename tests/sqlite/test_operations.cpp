@@ -61,10 +61,10 @@ TEST_F(Operations, EntriesPersistAcrossHandles) {
 TEST_F(Operations, ExpiredEntriesAreInvisible) {
   auto client = open();
   Calls calls(*client);
-  ASSERT_EQ(client->set("short", "v", 60), SC_OK);
+  ASSERT_EQ(client->set("short", "v", 400), SC_OK);
   ASSERT_EQ(client->set("forever", "v", 0), SC_OK);
   EXPECT_EQ(client->get("short"), "v");
-  std::this_thread::sleep_for(100ms);
+  std::this_thread::sleep_for(500ms);
   EXPECT_EQ(client->get("short"), std::nullopt);
   EXPECT_EQ(client->last_status(), SC_NOT_FOUND);
   EXPECT_EQ(client->get("forever"), "v");
@@ -77,12 +77,12 @@ TEST_F(Operations, TouchChangesExpiry) {
   auto client = open();
   Calls calls(*client);
   EXPECT_EQ(calls.touch("absent", 1000), SC_NOT_FOUND);
-  ASSERT_EQ(client->set("a", "v", 60), SC_OK);
+  ASSERT_EQ(client->set("a", "v", 400), SC_OK);
   ASSERT_EQ(client->set("b", "v", 0), SC_OK);
-  ASSERT_EQ(client->set("c", "v", 60), SC_OK);
-  EXPECT_EQ(calls.touch("a", 0), SC_OK) << calls.error();   // never expires now
-  EXPECT_EQ(calls.touch("b", 60), SC_OK) << calls.error();  // expires soon now
-  std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(client->set("c", "v", 400), SC_OK);
+  EXPECT_EQ(calls.touch("a", 0), SC_OK) << calls.error();    // never expires now
+  EXPECT_EQ(calls.touch("b", 400), SC_OK) << calls.error();  // expires soon now
+  std::this_thread::sleep_for(500ms);
   EXPECT_EQ(client->get("a"), "v");
   EXPECT_EQ(client->get("b"), std::nullopt);
   EXPECT_EQ(calls.touch("c", 1000), SC_NOT_FOUND);  // already expired: not revived

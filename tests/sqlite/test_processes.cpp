@@ -162,14 +162,19 @@ TEST_F(Processes, AddHasExactlyOneWinnerAcrossProcesses) {
 TEST_F(Processes, KilledWriterLeavesOnlyIntactEntries) {
   ASSERT_TRUE(open()->ok());
   for (int cycle = 0; cycle < 3; ++cycle) {
+    // The writer signals once it is writing, so the kill always lands mid-stream.
+    int ready[2];
+    ASSERT_EQ(pipe(ready), 0);
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
+      close(ready[0]);
       AbiClient client(SQLITE_PLUGIN_PATH, options({{"max_entries", "150"}}));
       if (!client.ok()) _exit(3);
       Calls calls(client);
       std::mt19937 random(static_cast<unsigned>(cycle));
       for (uint32_t sequence = 0;; ++sequence) {
+        if (sequence == 50 && write(ready[1], "w", 1) != 1) _exit(4);
         std::string key = "c:" + std::to_string(random() % 200);
         size_t size = random() % 9000;
         if (sequence % 4 == 0) {
@@ -187,7 +192,11 @@ TEST_F(Processes, KilledWriterLeavesOnlyIntactEntries) {
         }
       }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200 + 100 * cycle));
+    close(ready[1]);
+    char byte = 0;
+    ASSERT_EQ(read(ready[0], &byte, 1), 1) << "the writer failed before writing";
+    close(ready[0]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + 100 * cycle));
     kill(pid, SIGKILL);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);

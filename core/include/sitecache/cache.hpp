@@ -37,8 +37,10 @@
 #include <string_view>
 #include <vector>
 
+#include "sitecache/build.hpp"
 #include "sitecache/config.hpp"
 #include "sitecache/key.hpp"
+#include "sitecache/memoize.hpp"
 #include "sitecache/plugins.hpp"
 #include "sitecache/status.hpp"
 #include "sitecache/timeout.hpp"
@@ -143,6 +145,18 @@ class Cache {
   // Removes every entry of this cache's key_prefix (all versions), nothing else.
   Status clear();
 
+  // --- Memoizing render steps (memoize.hpp explains the contract) ---------------------
+  // The stored output of `step` over `inputs`, or render()'s output after storing it.
+  // Fails only when an input cannot be read, or with on_error = "fail" on a backend
+  // failure. Exceptions from render() propagate to the caller (and to callers waiting on
+  // the same key); nothing is stored for them.
+  Result<std::string> memoize(const Step& step, const Inputs& inputs,
+                              const std::function<std::string()>& render,
+                              const MemoOptions& options = {});
+  // Starts recording a build (build.hpp). One session per cache at a time: starting a
+  // new one while another is open finishes the old one first.
+  BuildSession begin_build();
+
   // --- Digest-level API (memoization, tools) ------------------------------------------
   // "<key_prefix>:<version>:<hex>".
   std::string backend_key(const Digest& digest) const;
@@ -159,17 +173,25 @@ class Cache {
   Result<bool> add_backend_key(std::string_view backend_key, std::string_view value,
                                Timeout timeout);
   Result<bool> remove_backend_key(std::string_view backend_key);
-  // Visits every entry of this cache (decoding its envelope; corrupt entries are
-  // skipped and counted). unsupported when the backend cannot scan.
+  // Visits every entry of this cache: keys "<key_prefix>:<version>:<hex>" of any version
+  // (not build records or leases), decoding each envelope; corrupt entries are skipped
+  // and counted. unsupported when the backend cannot scan.
   Status for_each_entry(const std::function<bool(const EntryInfo&)>& visit);
 
   Result<BackendReport> backend_report();
   CacheCounters counters() const;
   // The backend's load/creation failure, if any (forces the lazy load).
   Status check_backend();
+  // Whether the backend has an SC_CAP_* capability (false when it failed to load).
+  bool backend_has(uint64_t capability);
+
+  struct Impl;  // internal
 
  private:
-  struct Impl;
+  friend class BuildSession;
+  Result<std::string> memoize_once(const Step& step, const Inputs& inputs, const Digest& key,
+                                   const std::function<std::string()>& render,
+                                   const MemoOptions& options, uint64_t& cost_us);
   std::unique_ptr<Impl> impl_;
 };
 

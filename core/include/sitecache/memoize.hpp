@@ -106,7 +106,9 @@ class FileHasher {
  public:
   static constexpr std::chrono::seconds kRacyWindow{2};
 
-  explicit FileHasher(std::filesystem::path state_file);
+  // `racy_window` is for tests; lowering it reintroduces the race.
+  explicit FileHasher(std::filesystem::path state_file,
+                      std::chrono::milliseconds racy_window = kRacyWindow);
   ~FileHasher();
   FileHasher(const FileHasher&) = delete;
   FileHasher& operator=(const FileHasher&) = delete;

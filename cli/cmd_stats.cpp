@@ -1,0 +1,217 @@
+// `sitecache stats`: per cache, the backend and what it holds, and the hits, misses,
+// errors and time saved of the last build and of recent builds, also per step.
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include "common.hpp"
+#include "output.hpp"
+#include "sitecache/build.hpp"
+
+namespace sitecache::cli {
+namespace {
+
+struct StatsOptions {
+  bool json = false;
+  size_t builds = 10;
+};
+
+// Sums over several builds.
+struct Totals {
+  uint64_t builds = 0, hits = 0, misses = 0, errors = 0, saved_us = 0, render_us = 0;
+  std::map<std::string, StepCounters> steps;
+
+  void add(const BuildRecord& r) {
+    builds += 1;
+    hits += r.hits;
+    misses += r.misses;
+    errors += r.errors;
+    saved_us += r.saved_us;
+    render_us += r.render_us;
+    for (const auto& [name, step] : r.steps) {
+      StepCounters& sum = steps[name];
+      sum.hits += step.hits;
+      sum.misses += step.misses;
+      sum.saved_us += step.saved_us;
+      sum.render_us += step.render_us;
+    }
+  }
+};
+
+Json steps_json(const std::map<std::string, StepCounters>& steps) {
+  Json out = Json::object();
+  for (const auto& [name, s] : steps) {
+    out[name] = {{"hits", s.hits},
+                 {"misses", s.misses},
+                 {"hit_ratio", ratio_json(s.hits, s.misses)},
+                 {"saved_us", s.saved_us},
+                 {"render_us", s.render_us}};
+  }
+  return out;
+}
+
+Json build_json(const BuildRecord& r, bool with_steps) {
+  Json out = {{"generation", r.generation},
+              {"started_ms", r.started_ms},
+              {"ended_ms", r.ended_ms},
+              {"duration_ms", r.ended_ms - r.started_ms},
+              {"hits", r.hits},
+              {"misses", r.misses},
+              {"hit_ratio", ratio_json(r.hits, r.misses)},
+              {"errors", r.errors},
+              {"saved_us", r.saved_us},
+              {"render_us", r.render_us},
+              {"bytes_read", r.bytes_read},
+              {"bytes_written", r.bytes_written}};
+  if (with_steps) out["steps"] = steps_json(r.steps);
+  return out;
+}
+
+void print_steps(const std::map<std::string, StepCounters>& steps) {
+  if (steps.empty()) return;
+  Table table({"step", "hits", "misses", "hit%", "saved", "rendering"},
+              {false, true, true, true, true, true});
+  for (const auto& [name, s] : steps) {
+    table.add({name, std::to_string(s.hits), std::to_string(s.misses), percent(s.hits, s.misses),
+               micros_text(s.saved_us), micros_text(s.render_us)});
+  }
+  table.print(4);
+}
+
+std::string limit_text(int64_t entries, int64_t bytes) {
+  std::string text;
+  if (entries >= 0) text += "max " + std::to_string(entries) + " entries";
+  if (bytes >= 0) text += (text.empty() ? "max " : ", ") + size_text(static_cast<uint64_t>(bytes));
+  return text;
+}
+
+// Prints or fills the JSON of one cache; returns false when something could not be read.
+bool stats_of(Cache& cache, const StatsOptions& options, Json* json) {
+  const CacheConfig& settings = cache.settings();
+  Result<BackendReport> report = cache.backend_report();
+  Result<std::vector<BuildRecord>> records =
+      report ? read_build_records(cache, options.builds)
+             : Result<std::vector<BuildRecord>>(report.status());
+  Totals totals;
+  if (records) {
+    for (const BuildRecord& r : *records) totals.add(r);
+  }
+  const BuildRecord* last = records && !records->empty() ? &records->front() : nullptr;
+  const Status problem = !report ? report.status() : records.status();
+
+  if (json != nullptr) {
+    Json c = {{"name", cache.name()},
+              {"backend", settings.backend},
+              {"location", settings.location},
+              {"key_prefix", settings.key_prefix},
+              {"version", settings.version}};
+    if (report) {
+      const PluginInfo& p = report->plugin;
+      c["plugin"] = {{"name", p.name}, {"version", p.version}, {"file", p.file.string()}};
+      c["entries"] = known_or_null(report->entries);
+      c["bytes"] = known_or_null(report->bytes);
+      c["max_entries"] = known_or_null(report->max_entries);
+      c["max_bytes"] = known_or_null(report->max_bytes);
+      c["evictions"] = known_or_null(report->evictions);
+    } else {
+      c["plugin"] = nullptr;
+      for (const char* field : {"entries", "bytes", "max_entries", "max_bytes", "evictions"}) {
+        c[field] = nullptr;
+      }
+    }
+    c["error"] = problem ? Json(nullptr) : Json(problem.message());
+    c["last_build"] = last != nullptr ? build_json(*last, true) : Json(nullptr);
+    Json recent = {{"builds", totals.builds},
+                   {"hits", totals.hits},
+                   {"misses", totals.misses},
+                   {"hit_ratio", ratio_json(totals.hits, totals.misses)},
+                   {"errors", totals.errors},
+                   {"saved_us", totals.saved_us},
+                   {"render_us", totals.render_us},
+                   {"steps", steps_json(totals.steps)},
+                   {"history", Json::array()}};
+    if (records) {
+      for (const BuildRecord& r : *records) recent["history"].push_back(build_json(r, false));
+    }
+    c["recent"] = std::move(recent);
+    json->push_back(std::move(c));
+    return problem.is_ok();
+  }
+
+  std::string text = "cache " + cache.name() + "\n";
+  text += "  backend     " + settings.backend;
+  if (report) {
+    text += " (plugin " + report->plugin.name + " " + report->plugin.version + ", " +
+            report->plugin.file.string() + ")";
+  }
+  text += "\n  location    " + (settings.location.empty() ? "(backend default)" : settings.location);
+  text += "\n  key prefix  " + settings.key_prefix + ":" + std::to_string(settings.version) + "\n";
+  if (report) {
+    text += "  entries     " +
+            (report->entries >= 0 ? std::to_string(report->entries) : std::string("unknown"));
+    if (report->bytes >= 0) text += ", " + size_text(static_cast<uint64_t>(report->bytes));
+    std::string limits = limit_text(report->max_entries, report->max_bytes);
+    if (!limits.empty()) text += " (" + limits + ")";
+    if (report->evictions >= 0) text += ", " + std::to_string(report->evictions) + " evicted";
+    text += "\n";
+  }
+  if (!problem) text += "  error       " + problem.message() + "\n";
+  write_stdout(text);
+  if (!problem) return false;
+  if (last == nullptr) {
+    write_stdout("  last build  none recorded\n");
+    return true;
+  }
+  const int64_t now = now_ms();
+  write_stdout("  last build  #" + std::to_string(last->generation) + ", " +
+               age_text(last->ended_ms, now) + " ago, took " +
+               duration_text(std::chrono::milliseconds(last->ended_ms - last->started_ms)) +
+               ": " + std::to_string(last->hits) + " hits, " + std::to_string(last->misses) +
+               " misses (" + percent(last->hits, last->misses) + "), " +
+               std::to_string(last->errors) + " errors, saved " + micros_text(last->saved_us) +
+               "\n");
+  print_steps(last->steps);
+  write_stdout("  recent      " + std::to_string(totals.builds) + " builds: " +
+               std::to_string(totals.hits) + " hits, " + std::to_string(totals.misses) +
+               " misses (" + percent(totals.hits, totals.misses) + "), " +
+               std::to_string(totals.errors) + " errors, saved " + micros_text(totals.saved_us) +
+               "\n");
+  print_steps(totals.steps);
+  return true;
+}
+
+int run_stats(Context& context, const StatsOptions& options) {
+  std::vector<Cache*> caches = context.selected_caches();
+  Json list = Json::array();
+  bool all_ok = true;
+  for (size_t i = 0; i < caches.size(); ++i) {
+    if (!options.json && i > 0) write_stdout("\n");
+    if (!stats_of(*caches[i], options, options.json ? &list : nullptr)) {
+      all_ok = false;
+      std::fprintf(stderr, "sitecache: error: cache '%s' could not be read completely\n",
+                   caches[i]->name().c_str());
+    }
+  }
+  if (options.json) {
+    Json document = json_document("stats");
+    document["caches"] = std::move(list);
+    print_json(document);
+  }
+  return all_ok ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+void add_stats_command(CLI::App& app, Context& context, Verbs& verbs) {
+  auto options = std::make_shared<StatsOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "stats", "Backend, size, and the hit ratio and time saved of recent builds, per cache");
+  cmd->add_flag("--json", options->json, "Print JSON (see docs/json.md)");
+  cmd->add_option("--builds", options->builds, "How many recent builds to sum up (default 10)")
+      ->check(CLI::Range(size_t{1}, size_t{kBuildRecordsKept}));
+  cmd->footer("Without --cache, every configured cache is shown.");
+  verbs.add(cmd, "sitecache stats [--cache NAME] [--builds N] [--json]",
+            [&context, options] { return run_stats(context, *options); });
+}
+
+}  // namespace sitecache::cli

@@ -1,0 +1,82 @@
+#include "common.hpp"
+
+#include "sitecache/units.hpp"
+
+namespace sitecache::cli {
+
+void fail(const std::string& message) { throw CliError(kExitFailure, message); }
+void usage_error(const std::string& message) { throw CliError(kExitUsage, message); }
+void not_found(const std::string& message) { throw CliError(kExitNotFound, message); }
+
+void check(const Status& status) {
+  if (!status.is_ok()) fail(status.message().empty() ? status.to_string() : status.message());
+}
+
+const Config& Context::config() {
+  if (!config_) {
+    ConfigSource source;
+    if (!options_.config.empty()) source.explicit_path = options_.config;
+    config_ = take(load_config(source));
+  }
+  return *config_;
+}
+
+Caches& Context::caches() {
+  if (!caches_) {
+    Config strict = config();
+    for (auto& [name, settings] : strict.caches) settings.on_error = OnError::fail;
+    caches_.emplace(std::move(strict));
+  }
+  return *caches_;
+}
+
+void Context::check_cache_name() {
+  const std::string name = options_.cache.empty() ? "default" : options_.cache;
+  if (config().caches.contains(name)) return;
+  std::string known;
+  for (const auto& [configured, settings] : config().caches) {
+    known += (known.empty() ? "" : ", ") + configured;
+  }
+  std::string where = config().source.empty() ? "the embedded default configuration"
+                                              : config().source.string();
+  usage_error("unknown cache '" + name + "' (" + where + " defines: " + known + ")");
+}
+
+Cache& Context::cache() {
+  check_cache_name();
+  return caches()[options_.cache.empty() ? "default" : options_.cache];
+}
+
+std::vector<Cache*> Context::selected_caches() {
+  if (!options_.cache.empty()) return {&cache()};
+  std::vector<Cache*> all;
+  for (const std::string& name : caches().names()) all.push_back(caches().find(name));
+  return all;
+}
+
+const Verbs::Verb* Verbs::find(const CLI::App* command) const {
+  for (const Verb& verb : verbs_) {
+    if (verb.command == command) return &verb;
+  }
+  return nullptr;
+}
+
+std::chrono::milliseconds parse_duration_arg(std::string_view option, std::string_view text) {
+  Result<std::chrono::milliseconds> parsed = parse_duration(text);
+  if (!parsed) usage_error(std::string(option) + ": " + parsed.status().message());
+  return *parsed;
+}
+
+Timeout parse_timeout_arg(std::string_view option, std::string_view text) {
+  Result<Timeout> parsed = parse_timeout(text);
+  if (!parsed) usage_error(std::string(option) + ": " + parsed.status().message());
+  return *parsed;
+}
+
+uint64_t parse_size_arg(std::string_view option, std::string_view text) {
+  Result<uint64_t> parsed = parse_size(text);
+  if (!parsed) usage_error(std::string(option) + ": " + parsed.status().message());
+  return *parsed;
+}
+
+}  // namespace sitecache::cli

@@ -1,0 +1,118 @@
+// What every verb of the `sitecache` command shares: exit codes, errors, the global
+// options, and the configuration and caches they select.
+#ifndef SITECACHE_CLI_COMMON_HPP
+#define SITECACHE_CLI_COMMON_HPP
+
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "sitecache/cache.hpp"
+#include "sitecache/config.hpp"
+#include "sitecache/status.hpp"
+
+namespace sitecache::cli {
+
+// The documented exit status of every verb.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,   // the operation failed (backend, I/O, bad config file, failed check)
+  kExitUsage = 2,     // bad command line: unknown verb/option/cache, bad value
+  kExitNotFound = 3,  // the key (or slot) does not exist
+};
+
+// Ends a verb with an exit code and a one-line message for stderr. Only the CLI throws.
+class CliError : public std::runtime_error {
+ public:
+  CliError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+[[noreturn]] void fail(const std::string& message);
+[[noreturn]] void usage_error(const std::string& message);
+[[noreturn]] void not_found(const std::string& message);
+
+// Exit 1 with the status's message when it failed.
+void check(const Status& status);
+template <class T>
+T take(Result<T> result) {
+  check(result.status());
+  return std::move(result.value());
+}
+
+// Options that apply to every verb (given before or after the verb).
+struct GlobalOptions {
+  std::string cache;   // --cache; empty when not given (then "default")
+  std::string config;  // --config; empty when not given
+};
+
+// The configuration and caches of one invocation, loaded on first use. Caches are opened
+// with on_error = "fail": an administrator asking for an operation must see it fail, not
+// a silent miss. config() keeps the settings exactly as configured.
+class Context {
+ public:
+  explicit Context(const GlobalOptions& options) : options_(options) {}
+
+  const GlobalOptions& options() const { return options_; }
+  // Exit 1 when the file cannot be loaded.
+  const Config& config();
+  Caches& caches();
+  // The cache named by --cache ("default" when not given); exit 2 when there is none.
+  Cache& cache();
+  // The --cache cache, or every configured cache when --cache was not given.
+  std::vector<Cache*> selected_caches();
+  // Validates --cache against the configuration (exit 2) without opening anything.
+  void check_cache_name();
+
+ private:
+  const GlobalOptions& options_;
+  std::optional<Config> config_;
+  std::optional<Caches> caches_;
+};
+
+// A verb's body, run after a successful parse; returns the exit code.
+using Runner = std::function<int()>;
+
+// Every verb registers its subcommand(s), synopsis and runner here.
+class Verbs {
+ public:
+  struct Verb {
+    const CLI::App* command = nullptr;
+    std::string usage;  // "sitecache get KEY [-o FILE]": printed after a usage error
+    Runner run;         // empty for a command that only groups others
+  };
+  void add(CLI::App* command, std::string usage, Runner run = {}) {
+    verbs_.push_back({command, std::move(usage), std::move(run)});
+  }
+  const Verb* find(const CLI::App* command) const;
+
+ private:
+  std::vector<Verb> verbs_;
+};
+
+void add_stats_command(CLI::App& app, Context& context, Verbs& verbs);
+void add_ls_command(CLI::App& app, Context& context, Verbs& verbs);
+void add_clear_command(CLI::App& app, Context& context, Verbs& verbs);
+void add_gc_command(CLI::App& app, Context& context, Verbs& verbs);
+void add_kv_commands(CLI::App& app, Context& context, Verbs& verbs);
+void add_explain_command(CLI::App& app, Context& context, Verbs& verbs);
+void add_plugins_command(CLI::App& app, Context& context, Verbs& verbs);
+void add_config_command(CLI::App& app, Context& context, Verbs& verbs);
+
+// Command-line values, parsed with the library's own rules; exit 2 naming the option.
+std::chrono::milliseconds parse_duration_arg(std::string_view option, std::string_view text);
+Timeout parse_timeout_arg(std::string_view option, std::string_view text);
+uint64_t parse_size_arg(std::string_view option, std::string_view text);
+
+}  // namespace sitecache::cli
+
+#endif  // SITECACHE_CLI_COMMON_HPP

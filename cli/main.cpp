@@ -1,0 +1,120 @@
+// The `sitecache` command: parses the command line, runs one verb, maps the outcome to
+// the documented exit status (0 done, 1 failure, 2 usage error, 3 not found). Every error
+// is reported on stderr as "sitecache: error: <what>".
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "common.hpp"
+
+#ifndef SITECACHE_VERSION
+#define SITECACHE_VERSION "unknown"
+#endif
+
+namespace {
+
+using namespace sitecache::cli;
+
+void print_lines(const std::string& prefix, std::string message) {
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  std::string out;
+  size_t start = 0;
+  while (start <= message.size()) {
+    size_t end = message.find('\n', start);
+    if (end == std::string::npos) end = message.size();
+    out += prefix + message.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  std::fputs(out.c_str(), stderr);
+}
+
+// The deepest command the parser reached, and its path ("sitecache plugins info").
+const CLI::App* deepest_command(const CLI::App& app, std::string& path) {
+  const CLI::App* command = &app;
+  path = app.get_name();
+  while (!command->get_subcommands().empty()) {
+    command = command->get_subcommands().front();
+    path += " " + command->get_name();
+  }
+  return command;
+}
+
+void print_usage_hint(const Verbs& verbs, const CLI::App* command, const std::string& path) {
+  const Verbs::Verb* verb = verbs.find(command);
+  std::string text;
+  if (verb != nullptr && !verb->usage.empty()) text = "usage: " + verb->usage + "\n";
+  text += "Run '" + path + " --help' for more information.\n";
+  std::fputs(text.c_str(), stderr);
+}
+
+int run(int argc, char** argv) {
+  GlobalOptions globals;
+  Context context(globals);
+  CLI::App app("sitecache: the build cache of static-site generators", "sitecache");
+  app.set_version_flag("--version", "sitecache " SITECACHE_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // the global options may also follow the verb
+  app.add_option("--cache", globals.cache, "The named cache to use (default: \"default\")")
+      ->type_name("NAME");
+  app.add_option("--config", globals.config,
+                 "The configuration file (default: $SITECACHE_CONFIG, else ./sitecache.toml)")
+      ->type_name("FILE");
+  app.footer(
+      "Exit status: 0 done, 1 failure, 2 usage error, 3 not found.\n"
+      "Run 'sitecache VERB --help' for the options of one verb.");
+
+  Verbs verbs;
+  verbs.add(&app, "sitecache [--cache NAME] [--config FILE] VERB ...");
+  add_stats_command(app, context, verbs);
+  add_ls_command(app, context, verbs);
+  add_clear_command(app, context, verbs);
+  add_gc_command(app, context, verbs);
+  add_kv_commands(app, context, verbs);
+  add_explain_command(app, context, verbs);
+  add_plugins_command(app, context, verbs);
+  add_config_command(app, context, verbs);
+
+  std::string path;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    const CLI::App* command = deepest_command(app, path);
+    print_lines("sitecache: error: ", e.what());
+    print_usage_hint(verbs, command, path);
+    return kExitUsage;
+  }
+
+  const CLI::App* command = deepest_command(app, path);
+  const Verbs::Verb* verb = verbs.find(command);
+  if (verb == nullptr || !verb->run) {
+    std::fputs(("sitecache: error: '" + path + "' needs a subcommand\n").c_str(), stderr);
+    print_usage_hint(verbs, command, path);
+    return kExitUsage;
+  }
+  try {
+    return verb->run();
+  } catch (const CliError& e) {
+    if (e.code() == kExitNotFound) {
+      print_lines("sitecache: ", e.what());
+    } else {
+      print_lines("sitecache: error: ", e.what());
+    }
+    if (e.code() == kExitUsage) print_usage_hint(verbs, command, path);
+    return e.code();
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sitecache: error: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fputs("sitecache: error: internal error\n", stderr);
+  }
+  return kExitFailure;
+}

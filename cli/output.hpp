@@ -1,0 +1,96 @@
+// Output helpers of the `sitecache` command: JSON documents, aligned tables, human units,
+// binary-safe stdout, and progress that only a terminal sees.
+//
+// Streams: results go to stdout; errors, notes and progress go to stderr. Progress is
+// drawn only when stderr is a terminal, so piped or captured output never contains it.
+#ifndef SITECACHE_CLI_OUTPUT_HPP
+#define SITECACHE_CLI_OUTPUT_HPP
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sitecache/maintenance.hpp"
+
+namespace sitecache::cli {
+
+// Keys keep their insertion order, so documents read in the documented order.
+using Json = nlohmann::ordered_json;
+
+// Every JSON document starts with these fields (docs/json.md).
+inline constexpr int kJsonFormatVersion = 1;
+Json json_document(std::string_view command);
+// Prints the document on stdout, indented, with a trailing newline.
+void print_json(const Json& document);
+
+// A JSON integer, or null for the "unknown" value -1.
+Json known_or_null(int64_t value);
+// hits / (hits + misses), or null without lookups.
+Json ratio_json(uint64_t hits, uint64_t misses);
+
+// Milliseconds since the Unix epoch, now.
+int64_t now_ms();
+
+// "97.5%", or "-" without lookups.
+std::string percent(uint64_t hits, uint64_t misses);
+// "512 B", "1.5 MiB".
+std::string size_text(uint64_t bytes);
+// One or two units, for people: "350ms", "12.4s", "3m20s", "5h12m", "3d4h".
+std::string duration_text(std::chrono::milliseconds duration);
+std::string micros_text(uint64_t micros);
+// How long ago `then_ms` was: "40s", "3d"; "now" under a second; "future" if ahead.
+std::string age_text(int64_t then_ms, int64_t now);
+// "never", "expired", or "in 6d".
+std::string expiry_text(int64_t expires_ms, int64_t now);
+
+// Left-aligned text columns; columns marked numeric are right-aligned.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header, std::vector<bool> numeric = {});
+  void add(std::vector<std::string> row);
+  bool empty() const { return rows_.empty(); }
+  // Prints with two spaces between columns, `indent` spaces before each line.
+  void print(size_t indent = 0) const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<bool> numeric_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// Writes bytes to stdout unchanged; exit 1 when the write fails.
+void write_stdout(std::string_view bytes);
+// "sitecache: note: ..." on stderr.
+void note(std::string_view message);
+
+// A progress line on stderr ("\r<label>: 1200/5000"), drawn only on a terminal, at most
+// ten times a second, and only once the operation has run for a moment; finish() (or the
+// destructor) erases it.
+class Progress {
+ public:
+  explicit Progress(std::string label);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void update(uint64_t done, uint64_t total);
+  void finish();
+  // A MaintenanceProgress that forwards to update().
+  MaintenanceProgress callback();
+
+ private:
+  std::string label_;
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+}  // namespace sitecache::cli
+
+#endif  // SITECACHE_CLI_OUTPUT_HPP

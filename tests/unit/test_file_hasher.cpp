@@ -1,0 +1,93 @@
+// FileHasher: unchanged files are not read again; fresh files are never trusted.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "sitecache/memoize.hpp"
+
+namespace sitecache {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FileHasherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("sc-hash-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path write(const std::string& name, const std::string& content) {
+    fs::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+  // ctime cannot be set back, so tests of the remembered path shorten the racy window
+  // instead of ageing files.
+  static constexpr std::chrono::milliseconds kNoWindow{0};
+  fs::path dir_;
+};
+
+TEST_F(FileHasherTest, WarmLookupsDoNotReadUnchangedFiles) {
+  fs::path a = write("a.md", "alpha");
+  FileHasher hasher(dir_ / "state", kNoWindow);
+  Digest first = hasher.digest(a).value();
+  EXPECT_EQ(first, hash_bytes(std::string_view("alpha")));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(hasher.digest(a).value(), first);
+  EXPECT_EQ(hasher.counters().hashed, 1u);
+  EXPECT_EQ(hasher.counters().lookups, 6u);
+}
+
+TEST_F(FileHasherTest, TablePersistsAcrossProcessesAndIgnoresCorruption) {
+  fs::path a = write("a.md", "alpha");
+  {
+    FileHasher hasher(dir_ / "state", kNoWindow);
+    ASSERT_TRUE(hasher.digest(a).is_ok());
+    ASSERT_TRUE(hasher.save().is_ok());
+  }
+  {
+    FileHasher warm(dir_ / "state", kNoWindow);
+    EXPECT_EQ(warm.digest(a).value(), hash_bytes(std::string_view("alpha")));
+    EXPECT_EQ(warm.counters().hashed, 0u) << "the saved table should have been used";
+  }
+  // Damage the state file: it is ignored, never trusted.
+  std::string data;
+  {
+    std::ifstream in(dir_ / "state", std::ios::binary);
+    data.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  data[data.size() / 2] ^= 0x40;
+  std::ofstream(dir_ / "state", std::ios::binary) << data;
+  FileHasher after(dir_ / "state", kNoWindow);
+  EXPECT_EQ(after.digest(a).value(), hash_bytes(std::string_view("alpha")));
+  EXPECT_EQ(after.counters().hashed, 1u);
+}
+
+TEST_F(FileHasherTest, RecentlyModifiedFilesAreNeverTrusted) {
+  fs::path fresh = write("fresh.md", "one");
+  FileHasher hasher(dir_ / "state");
+  EXPECT_EQ(hasher.digest(fresh).value(), hash_bytes(std::string_view("one")));
+  // Same size, same second: a stat-only check could not tell; the hasher reads again.
+  std::ofstream(fresh, std::ios::binary) << "two";
+  EXPECT_EQ(hasher.digest(fresh).value(), hash_bytes(std::string_view("two")));
+  EXPECT_EQ(hasher.counters().hashed, 2u);
+}
+
+TEST_F(FileHasherTest, ChangesAreSeen) {
+  fs::path a = write("a.md", "alpha");
+  FileHasher hasher(dir_ / "state", kNoWindow);
+  ASSERT_TRUE(hasher.digest(a).is_ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  write("a.md", "alphb");  // same size, a later mtime
+  EXPECT_EQ(hasher.digest(a).value(), hash_bytes(std::string_view("alphb")));
+  EXPECT_EQ(hasher.digest(dir_ / "missing").status().code(), StatusCode::not_found);
+}
+
+}  // namespace
+}  // namespace sitecache

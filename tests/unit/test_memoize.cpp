@@ -1,0 +1,219 @@
+// memoize: cached output equals direct output, keys move with every input, single-flight.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "cache_fixture.hpp"
+#include "sitecache/decorators.hpp"
+
+namespace sitecache {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CapturedWarnings;
+using testing::cache_settings;
+
+struct Point {
+  int x;
+  int y;
+};
+void sitecache_hash(KeyBuilder& key, const Point& p) {
+  key.add_int(p.x).add_int(p.y);
+}
+
+class MemoizeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sc-memo-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    hasher_ = std::make_unique<FileHasher>(dir_ / "stat-cache");
+    cache_ = std::make_unique<Cache>(cache_settings("memory"), config_, warnings_.sink());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path write(const std::string& name, const std::string& content) {
+    std::ofstream(dir_ / name, std::ios::binary) << content;
+    return dir_ / name;
+  }
+
+  fs::path dir_;
+  Config config_;
+  CapturedWarnings warnings_;
+  std::unique_ptr<FileHasher> hasher_;
+  std::unique_ptr<Cache> cache_;
+};
+
+std::string render_text(const std::string& source, int64_t n) {
+  std::string out = "<html>" + std::to_string(n);
+  for (char c : source) out += (c == '*') ? std::string("<em>") : std::string(1, c);
+  return out + "</html>";
+}
+
+TEST_F(MemoizeTest, CachedOutputEqualsDirectOutputForManyInputs) {
+  std::mt19937 rng(1234);
+  const Step step{"render", 1};
+  for (int round = 0; round < 2; ++round) {  // round 0 stores, round 1 must hit
+    std::mt19937 inputs_rng(99);
+    for (int i = 0; i < 300; ++i) {
+      std::string source(inputs_rng() % 2000, '\0');
+      for (auto& c : source) c = static_cast<char>(inputs_rng() % 256);
+      int64_t n = static_cast<int64_t>(inputs_rng());
+      Inputs inputs;
+      inputs.text("source", source).integer("n", n);
+      int calls = 0;
+      Result<std::string> cached = cache_->memoize(step, inputs, [&] {
+        ++calls;
+        return render_text(source, n);
+      });
+      ASSERT_TRUE(cached.is_ok());
+      EXPECT_EQ(*cached, render_text(source, n)) << "round " << round << " input " << i;
+      EXPECT_EQ(calls, round == 0 ? 1 : 0);
+    }
+  }
+  (void)rng;
+}
+
+TEST_F(MemoizeTest, EveryInputChangesTheKey) {
+  fs::path file = write("page.md", "hello world");
+  auto key_with = [&](const std::string& text, int64_t n, uint64_t version, bool swap_order) {
+    Inputs inputs;
+    if (swap_order) {
+      inputs.integer("n", n).text("text", text);
+    } else {
+      inputs.text("text", text).integer("n", n);
+    }
+    inputs.file("file", file, *hasher_).value("point", Point{1, 2});
+    return step_key(Step{"s", version}, inputs);
+  };
+  Digest base = key_with("a", 1, 1, false);
+  EXPECT_EQ(base, key_with("a", 1, 1, false));
+  EXPECT_NE(base, key_with("b", 1, 1, false));
+  EXPECT_NE(base, key_with("a", 2, 1, false));
+  EXPECT_NE(base, key_with("a", 1, 2, false));
+  EXPECT_NE(base, key_with("a", 1, 1, true)) << "argument order is part of the key";
+  // One byte of the file, same size, written within the racy window: still noticed.
+  write("page.md", "hello worle");
+  EXPECT_NE(base, key_with("a", 1, 1, false));
+  // Names matter too: the same value under another name is another input.
+  Inputs a, b;
+  a.text("x", "v");
+  b.text("y", "v");
+  EXPECT_NE(step_key(Step{"s", 1}, a), step_key(Step{"s", 1}, b));
+}
+
+TEST_F(MemoizeTest, RenderThatThrowsStoresNothing) {
+  Inputs inputs;
+  inputs.text("t", "x");
+  EXPECT_THROW((void)cache_->memoize(Step{"s", 1}, inputs,
+                                     []() -> std::string { throw std::runtime_error("boom"); }),
+               std::runtime_error);
+  EXPECT_FALSE(cache_->fetch(step_key(Step{"s", 1}, inputs)).value().has_value());
+  int calls = 0;
+  auto again = cache_->memoize(Step{"s", 1}, inputs, [&] {
+    ++calls;
+    return std::string();
+  });
+  EXPECT_EQ(*again, "");
+  EXPECT_EQ(calls, 1);
+  // An empty output is a value: the next call hits.
+  (void)cache_->memoize(Step{"s", 1}, inputs, [&] {
+    ++calls;
+    return std::string("not this");
+  });
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(MemoizeTest, UnreadableFileInputFailsWithoutRendering) {
+  Inputs inputs;
+  inputs.file("source", dir_ / "missing.md", *hasher_);
+  bool rendered = false;
+  Result<std::string> out = cache_->memoize(Step{"s", 1}, inputs, [&] {
+    rendered = true;
+    return std::string();
+  });
+  ASSERT_FALSE(out.is_ok());
+  EXPECT_EQ(out.status().code(), StatusCode::not_found);
+  EXPECT_NE(out.status().message().find("missing.md"), std::string::npos);
+  EXPECT_FALSE(rendered);
+}
+
+TEST_F(MemoizeTest, SingleFlightRendersOnceForConcurrentCallers) {
+  std::atomic<int> renders{0};
+  std::atomic<int> wrong{0};
+  Inputs inputs;
+  inputs.text("page", "same");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&] {
+      Result<std::string> out = cache_->memoize(Step{"slow", 1}, inputs, [&] {
+        renders++;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        return std::string("rendered");
+      });
+      if (!out || *out != "rendered") wrong++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(renders.load(), 1);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST_F(MemoizeTest, FollowersSeeTheLeadersException) {
+  std::atomic<int> renders{0};
+  std::atomic<int> thrown{0};
+  Inputs inputs;
+  inputs.text("page", "bad");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      try {
+        (void)cache_->memoize(Step{"slow", 1}, inputs, [&]() -> std::string {
+          renders++;
+          std::this_thread::sleep_for(std::chrono::milliseconds(150));
+          throw std::runtime_error("template error");
+        });
+      } catch (const std::runtime_error&) {
+        thrown++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(thrown.load(), 6);
+  EXPECT_LE(renders.load(), 6);
+  EXPECT_FALSE(cache_->fetch(step_key(Step{"slow", 1}, inputs)).value().has_value());
+}
+
+TEST_F(MemoizeTest, CachePageWrapsAFunction) {
+  int calls = 0;
+  auto page = cache_page(*cache_, Step{"page", 1}, Timeout::never(),
+                         [&](const std::string& title, int year) {
+                           ++calls;
+                           return "<h1>" + title + "</h1>" + std::to_string(year);
+                         });
+  EXPECT_EQ(page("Hello", 2026), "<h1>Hello</h1>2026");
+  EXPECT_EQ(page("Hello", 2026), "<h1>Hello</h1>2026");
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(page("Hello", 2027), "<h1>Hello</h1>2027");
+  EXPECT_EQ(calls, 2);
+}
+
+TEST_F(MemoizeTest, FragmentsVaryWithoutAmbiguity) {
+  int calls = 0;
+  auto render = [&] {
+    ++calls;
+    return std::to_string(calls);
+  };
+  // Django's {% cache %} joined vary-on values with ':' so ("a:b","c") == ("a","b:c").
+  std::string one = fragment(*cache_, "sidebar", render, std::string("a:b"), std::string("c"));
+  std::string two = fragment(*cache_, "sidebar", render, std::string("a"), std::string("b:c"));
+  EXPECT_NE(one, two);
+  EXPECT_EQ(fragment(*cache_, "sidebar", render, std::string("a:b"), std::string("c")), one);
+  EXPECT_EQ(calls, 2);
+}
+
+}  // namespace
+}  // namespace sitecache
