@@ -20,70 +20,41 @@
 
 #include "plugin_loader.hpp"
 #include "sitecache/status.hpp"
+#include "store.hpp"
 
 namespace sitecache {
 
-struct BackendItem {
-  std::string key;
-  std::string value;
-  int64_t ttl_ms = 0;
-};
-
-struct BackendScanItem {
-  std::string_view key;
-  std::optional<std::string_view> value;  // with ScanValues::yes
-  int64_t value_size = -1;
-  int64_t expires_ms = 0;
-  int64_t last_access_ms = 0;
-};
-
-struct BackendStats {
-  int64_t entries = -1;
-  int64_t bytes = -1;
-  int64_t max_entries = -1;
-  int64_t max_bytes = -1;
-  int64_t evictions = -1;
-};
-
-enum class ScanValues { no, yes };
-enum class AddMode { atomic, emulated };  // how add() was carried out
-
-class Backend {
+class Backend final : public Store {
  public:
   // Creates a handle with the given options. The plugin stays loaded while this lives.
   static Result<std::unique_ptr<Backend>> create(
       std::shared_ptr<LoadedPlugin> plugin,
       const std::vector<std::pair<std::string, std::string>>& options);
-  ~Backend();
+  ~Backend() override;
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;
 
-  const PluginInfo& info() const { return plugin_->info(); }
-  bool has(uint64_t capability) const { return (info().capabilities & capability) != 0; }
+  const PluginInfo& info() const override { return plugin_->info(); }
+  bool has(uint64_t capability) const override {
+    return (info().capabilities & capability) != 0;
+  }
 
-  // nullopt on a miss.
-  Result<std::optional<std::string>> get(std::string_view key);
-  Status set(std::string_view key, std::string_view value, int64_t ttl_ms);
-  // true when something was removed.
-  Result<bool> remove(std::string_view key);
-  // values[i] is set for every found keys[i].
+  Result<std::optional<std::string>> get(std::string_view key) override;
+  Status set(std::string_view key, std::string_view value, int64_t ttl_ms) override;
+  Result<bool> remove(std::string_view key) override;
   Status get_many(std::span<const std::string> keys,
-                  std::vector<std::optional<std::string>>& values);
-  Status set_many(std::span<const BackendItem> items);
-  // true when the key existed. unsupported when the plugin has no touch.
-  Result<bool> touch(std::string_view key, int64_t ttl_ms);
-  // Removes everything under prefix: the plugin's clear, else scan + remove, else
-  // unsupported.
-  Status clear(std::string_view prefix);
-  // Visits everything under prefix; the visitor returns false to stop. unsupported
-  // when the plugin cannot scan.
+                  std::vector<std::optional<std::string>>& values) override;
+  Status set_many(std::span<const BackendItem> items) override;
+  Result<bool> touch(std::string_view key, int64_t ttl_ms) override;
+  // The plugin's clear, else scan + remove, else unsupported.
+  Status clear(std::string_view prefix) override;
   Status scan(std::string_view prefix, ScanValues values,
-              const std::function<bool(const BackendScanItem&)>& visitor);
-  Result<BackendStats> stats();
-  // true when stored. Without the plugin's add it is emulated by get + set, which is not
-  // atomic across processes; `mode` (if given) reports which happened.
+              const std::function<bool(const BackendScanItem&)>& visitor) override;
+  Result<BackendStats> stats() override;
+  // Without the plugin's add it is emulated by get + set, which is not atomic across
+  // processes.
   Result<bool> add(std::string_view key, std::string_view value, int64_t ttl_ms,
-                   AddMode* mode = nullptr);
+                   AddMode* mode = nullptr) override;
 
  private:
   Backend(std::shared_ptr<LoadedPlugin> plugin, sc_handle* handle);

@@ -74,7 +74,7 @@ Result<bool> Cache::add_backend_key(std::string_view bkey, std::string_view byte
                                     Timeout timeout) {
   if (impl_->settings.read_only) return false;
   Timeout resolved = impl_->resolve(timeout);
-  Result<Backend*> b = impl_->acquire();
+  Result<Store*> b = impl_->acquire();
   if (!b) {
     Status s = impl_->degrade(b.status(), "opening the backend");
     return s ? Result<bool>(false) : Result<bool>(s);
@@ -122,7 +122,7 @@ Result<std::map<std::string, std::string>> Cache::get_many(std::span<const std::
   std::vector<std::string> backend_keys;
   backend_keys.reserve(keys.size());
   for (const auto& key : keys) backend_keys.push_back(backend_key_for(key));
-  Result<Backend*> b = impl_->acquire();
+  Result<Store*> b = impl_->acquire();
   if (!b) {
     Status s = impl_->degrade(b.status(), "opening the backend");
     impl_->counters.misses.fetch_add(keys.size(), std::memory_order_relaxed);
@@ -163,7 +163,7 @@ Status Cache::set_many(const std::map<std::string, std::string>& values, Timeout
     for (const auto& [key, value] : values) keys.push_back(key);
     return remove_many(keys);
   }
-  Result<Backend*> b = impl_->acquire();
+  Result<Store*> b = impl_->acquire();
   if (!b) return impl_->degrade(b.status(), "opening the backend");
   const int64_t now = now_ms();
   std::vector<BackendItem> items;
@@ -188,7 +188,7 @@ Result<bool> Cache::remove(std::string_view key) { return remove_backend_key(bac
 
 Result<bool> Cache::remove_backend_key(std::string_view bkey) {
   if (impl_->settings.read_only) return impl_->read_only_error("delete");
-  Result<Backend*> b = impl_->acquire();
+  Result<Store*> b = impl_->acquire();
   if (!b) {
     Status s = impl_->degrade(b.status(), "opening the backend");
     return s ? Result<bool>(false) : Result<bool>(s);
@@ -302,7 +302,7 @@ Result<int64_t> Cache::incr_version(std::string_view key, int64_t delta) {
 
 Status Cache::clear() {
   if (impl_->settings.read_only) return impl_->read_only_error("clear");
-  Result<Backend*> b = impl_->acquire();
+  Result<Store*> b = impl_->acquire();
   if (!b) return impl_->degrade(b.status(), "opening the backend");
   Status status = (*b)->clear(key_space());
   if (!status) return impl_->degrade(status, "clear");

@@ -33,12 +33,12 @@ bool is_entry_key_tail(std::string_view tail) {
 }  // namespace
 
 bool Cache::backend_has(uint64_t capability) {
-  Result<Backend*> b = impl_->acquire();
+  Result<Store*> b = impl_->acquire();
   return b && (*b)->has(capability);
 }
 
 Status Cache::for_each_entry(const std::function<bool(const EntryInfo&)>& visit) {
-  Result<Backend*> b = impl_->acquire();
+  Result<Store*> b = impl_->acquire();
   if (!b) return b.status();
   uint64_t corrupt = 0;
   const std::string space = key_space();
@@ -60,7 +60,7 @@ Status Cache::for_each_entry(const std::function<bool(const EntryInfo&)>& visit)
 }
 
 Result<BackendReport> Cache::backend_report() {
-  Result<Backend*> b = impl_->acquire();
+  Result<Store*> b = impl_->acquire();
   if (!b) return b.status();
   BackendReport report;
   report.plugin = (*b)->info();
@@ -77,7 +77,7 @@ Result<BackendReport> Cache::backend_report() {
 }
 
 Status Cache::check_backend() {
-  Result<Backend*> b = impl_->acquire();
+  Result<Store*> b = impl_->acquire();
   return b ? Status::ok() : b.status();
 }
 

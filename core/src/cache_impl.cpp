@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cache_impl.hpp"
+#include "tiered_store.hpp"
 
 namespace sitecache {
 
@@ -22,42 +23,84 @@ WarningSink stderr_warnings() {
 Cache::Impl::Impl(CacheConfig settings_in, const Config& config_in, WarningSink warnings_in)
     : settings(std::move(settings_in)), config(config_in), warnings(std::move(warnings_in)) {}
 
-Result<Backend*> Cache::Impl::acquire() {
+namespace {
+
+// Loads the plugin of one cache's settings and creates its handle.
+Result<std::unique_ptr<Store>> open_backend(const CacheConfig& settings, const Config& config) {
+  std::string backend_name = config.disabled ? "dummy" : settings.backend;
+  Result<std::filesystem::path> file = find_plugin(backend_name, config);
+  if (!file) return file.status();
+  Result<std::shared_ptr<LoadedPlugin>> plugin = load_plugin(*file);
+  if (!plugin) return plugin.status();
+  std::vector<std::pair<std::string, std::string>> options;
+  if (!settings.location.empty()) options.emplace_back("location", settings.location);
+  if (settings.max_entries) {
+    options.emplace_back("max_entries", std::to_string(*settings.max_entries));
+  }
+  if (settings.max_size) options.emplace_back("max_size", std::to_string(*settings.max_size));
+  options.emplace_back("cull_frequency", std::to_string(settings.cull_frequency));
+  options.emplace_back("read_only", settings.read_only ? "true" : "false");
+  options.emplace_back("cache_name", settings.name);
+  std::error_code ec;
+  std::filesystem::path base =
+      config.base_dir.empty() ? std::filesystem::current_path(ec) : config.base_dir;
+  options.emplace_back("base_dir", base.string());
+  // The dummy stand-in of SITECACHE_DISABLE would reject the real backend's options.
+  if (!config.disabled) {
+    for (const auto& option : settings.options) options.push_back(option);
+  }
+  Result<std::unique_ptr<Backend>> created = Backend::create(*plugin, options);
+  if (!created) return created.status();
+  return std::unique_ptr<Store>(std::move(created.value()));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Cache::Impl::open_store() {
+  if (settings.levels.empty() || config.disabled) return open_backend(settings, config);
+  std::vector<TieredStore::Level> levels;
+  std::string failures;
+  for (const std::string& name : settings.levels) {
+    auto level_settings = config.caches.find(name);
+    if (level_settings == config.caches.end()) {
+      return Status(StatusCode::config, "cache '" + settings.name + "' names unknown level '" +
+                                            name + "'");
+    }
+    Result<std::unique_ptr<Store>> store = open_backend(level_settings->second, config);
+    if (!store) {
+      // A level that cannot start is skipped like a level that fails later.
+      warnings("cache '" + settings.name + "': level '" + name + "' is unavailable (" +
+               store.status().to_string() + "); continuing without it");
+      failures += (failures.empty() ? "" : "; ") + store.status().to_string();
+      continue;
+    }
+    levels.push_back(TieredStore::Level{name, std::move(store.value()),
+                                        level_settings->second.read_only});
+  }
+  if (levels.empty()) {
+    return Status(StatusCode::unavailable, "no level of cache '" + settings.name +
+                                               "' could start: " + failures);
+  }
+  std::string cache_name = settings.name;
+  WarningSink sink = warnings;
+  return std::unique_ptr<Store>(std::make_unique<TieredStore>(
+      std::move(levels), [sink, cache_name](std::string_view message) {
+        sink("cache '" + cache_name + "': " + std::string(message));
+      }));
+}
+
+Result<Store*> Cache::Impl::acquire() {
   if (backend_ready.load(std::memory_order_acquire)) {
     if (backend) return backend.get();
     return backend_failure;
   }
   std::lock_guard lock(backend_mutex);
   if (!backend_ready.load(std::memory_order_relaxed)) {
-    std::string backend_name = config.disabled ? "dummy" : settings.backend;
-    Result<std::filesystem::path> file = find_plugin(backend_name, config);
-    Result<std::shared_ptr<LoadedPlugin>> plugin =
-        file ? load_plugin(*file) : Result<std::shared_ptr<LoadedPlugin>>(file.status());
-    if (plugin) {
-      std::vector<std::pair<std::string, std::string>> options;
-      if (!settings.location.empty()) options.emplace_back("location", settings.location);
-      if (settings.max_entries) {
-        options.emplace_back("max_entries", std::to_string(*settings.max_entries));
-      }
-      if (settings.max_size) options.emplace_back("max_size", std::to_string(*settings.max_size));
-      options.emplace_back("cull_frequency", std::to_string(settings.cull_frequency));
-      options.emplace_back("read_only", settings.read_only ? "true" : "false");
-      options.emplace_back("cache_name", settings.name);
-      std::filesystem::path base =
-          config.base_dir.empty() ? std::filesystem::current_path() : config.base_dir;
-      options.emplace_back("base_dir", base.string());
-      // The dummy stand-in of SITECACHE_DISABLE would reject the real backend's options.
-      if (!config.disabled) {
-        for (const auto& option : settings.options) options.push_back(option);
-      }
-      Result<std::unique_ptr<Backend>> created = Backend::create(*plugin, options);
-      if (created) {
-        backend = std::move(created.value());
-      } else {
-        backend_failure = created.status();
-      }
+    Result<std::unique_ptr<Store>> opened = open_store();
+    if (opened) {
+      backend = std::move(opened.value());
     } else {
-      backend_failure = plugin.status();
+      backend_failure = opened.status();
     }
     backend_ready.store(true, std::memory_order_release);
   }
@@ -108,7 +151,7 @@ EntryInfo Cache::Impl::info_from(std::string_view key, const EntryMeta& meta,
 
 Result<std::optional<StoredValue>> Cache::Impl::read(std::string_view backend_key) {
   using Miss = std::optional<StoredValue>;
-  Result<Backend*> b = acquire();
+  Result<Store*> b = acquire();
   if (!b) {
     if (Status s = degrade(b.status(), "opening the backend"); !s) return s;
     counters.misses.fetch_add(1, std::memory_order_relaxed);
@@ -149,7 +192,7 @@ Status Cache::Impl::write(std::string_view backend_key, std::string_view value,
                           const StoreOptions& options) {
   if (settings.read_only) return Status::ok();
   Timeout resolved = resolve(options.timeout);
-  Result<Backend*> b = acquire();
+  Result<Store*> b = acquire();
   if (!b) return degrade(b.status(), "opening the backend");
   if (resolved.kind() == Timeout::Kind::dont_store) {
     Result<bool> removed = (*b)->remove(backend_key);
@@ -174,7 +217,7 @@ Status Cache::Impl::write(std::string_view backend_key, std::string_view value,
 
 Status Cache::Impl::write_raw(std::string_view backend_key, std::string_view encoded) {
   if (settings.read_only) return Status::ok();
-  Result<Backend*> b = acquire();
+  Result<Store*> b = acquire();
   if (!b) return degrade(b.status(), "opening the backend");
   Status status = (*b)->set(backend_key, encoded, 0);
   if (!status) return degrade(status, "set");

@@ -26,7 +26,7 @@ struct Cache::Impl {
   WarningSink warnings;
 
   std::mutex backend_mutex;
-  std::unique_ptr<Backend> backend;  // set once, then immutable
+  std::unique_ptr<Store> backend;  // set once, then immutable
   std::atomic<bool> backend_ready{false};
   Status backend_failure;  // set once when creation failed
 
@@ -37,7 +37,9 @@ struct Cache::Impl {
   } counters;
 
   // The backend, or the reason there is none (creation is attempted once per process).
-  Result<Backend*> acquire();
+  Result<Store*> acquire();
+  // One plugin backend, or a TieredStore over the caches named in settings.levels.
+  Result<std::unique_ptr<Store>> open_store();
 
   // Applies on_error to a backend failure: with "miss" counts it, warns once and
   // returns Status::ok(); with "fail" counts it and returns it.

@@ -151,6 +151,49 @@ void apply_on_error(Reader& r, const toml::node& v, const std::string& name, Cac
   if (std::optional<OnError> on_error = r.choice(v, name, kChoices)) c.on_error = *on_error;
 }
 
+void apply_levels(Reader& r, const toml::node& v, const std::string& name, CacheConfig& c) {
+  const auto* entries = v.as_array();
+  if (entries == nullptr || entries->empty()) {
+    r.wrong_type(v, name, "a non-empty array of cache names");
+    return;
+  }
+  for (size_t i = 0; i < entries->size(); ++i) {
+    std::optional<std::string> level =
+        r.string(*entries->get(i), name + "[" + std::to_string(i) + "]");
+    if (level) c.levels.push_back(std::move(*level));
+  }
+}
+
+// Levels must name other, single-backend caches of the same file; reported at the
+// `levels` value.
+void check_levels(Reader& r, const toml::table& root, const Config& config) {
+  for (const auto& [name, cache] : config.caches) {
+    if (cache.levels.empty()) continue;
+    const toml::node* at = root.at_path("cache." + name + ".levels").node();
+    if (at == nullptr) continue;
+    const std::string setting = "cache." + name + ".levels";
+    if (cache.origin.at("backend") != "default") {
+      r.error(at->source(), setting + ": a tiered cache takes its backends from its levels; "
+                                      "remove its backend setting");
+    }
+    for (const std::string& level : cache.levels) {
+      auto found = config.caches.find(level);
+      if (level == name) {
+        r.error(at->source(), setting + ": a cache cannot be its own level");
+      } else if (found == config.caches.end()) {
+        std::string known;
+        for (const auto& [other, unused] : config.caches) {
+          if (other != name) known += (known.empty() ? "" : ", ") + other;
+        }
+        r.error(at->source(), setting + ": no cache named \"" + level + "\" (defined: " +
+                                  (known.empty() ? "none" : known) + ")");
+      } else if (!found->second.levels.empty()) {
+        r.error(at->source(), setting + ": level \"" + level + "\" is itself tiered");
+      }
+    }
+  }
+}
+
 // The plugin receives every option as a string; nullopt for other types.
 std::optional<std::string> render_option(const toml::node& v) {
   if (const auto* integer = v.as_integer()) return std::to_string(integer->get());
@@ -206,7 +249,7 @@ struct CacheSetting {
 };
 
 // In the order of the documentation, which is also the order of "valid keys" lists.
-constexpr std::array<CacheSetting, 12> kCacheSettings{{
+constexpr std::array<CacheSetting, 13> kCacheSettings{{
     {"backend", apply_backend},
     {"location", apply_location},
     {"timeout", apply_timeout},
@@ -218,6 +261,7 @@ constexpr std::array<CacheSetting, 12> kCacheSettings{{
     {"compress", apply_compress},
     {"read_only", apply_read_only},
     {"on_error", apply_on_error},
+    {"levels", apply_levels},
     {"options", apply_options},
 }};
 
@@ -346,6 +390,7 @@ Result<Config> parse_toml(std::string_view text, const fs::path& source_name,
       r.wrong_type(node, "cache", "a table");
     }
   }
+  check_levels(r, root, config);
   if (!r.ok()) return r.status();
   if (config.caches.empty()) config.caches.emplace("default", embedded_default_cache());
   return config;

@@ -20,7 +20,9 @@ int64_t current_ms() {
       .count();
 }
 
-bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+bool is_hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
 
 // "<key_space><version digits>:<32 hex digits>": an entry, not a build record or lease.
 bool is_entry_key(std::string_view key, std::string_view key_space) {
@@ -76,11 +78,9 @@ Result<EntryListing> list_by_records(Cache& cache, const MaintenanceProgress& pr
   return listing;
 }
 
-// Whether Cache::clear() can work: the plugin clears, or the host scans and removes. When
-// the report itself fails, trying is how to find out.
+// Whether Cache::clear() can work: the plugin clears, or the host scans and removes.
 bool can_clear(Cache& cache) {
-  Result<BackendReport> backend = cache.backend_report();
-  return !backend || (backend->plugin.capabilities & (SC_CAP_CLEAR | SC_CAP_SCAN)) != 0;
+  return cache.backend_has(SC_CAP_CLEAR) || cache.backend_has(SC_CAP_SCAN);
 }
 
 ClearPlan empty_plan(Cache& cache, const EntryListing& listing) {
@@ -108,7 +108,9 @@ std::vector<PlannedRemoval> select_stale(const std::vector<EntryInfo>& entries,
   }
   const bool have_records = !records.empty();
   const int64_t newest_start = have_records ? records.front().started_ms : 0;
-  auto in_progress = [&](const EntryInfo& e) { return have_records && e.created_ms >= newest_start; };
+  auto in_progress = [&](const EntryInfo& e) {
+    return newest_start > 0 && e.created_ms >= newest_start;
+  };
 
   // (label, slot) -> indexes into entries.
   std::map<std::pair<std::string, std::string>, std::vector<size_t>> groups;
@@ -161,7 +163,8 @@ std::vector<PlannedRemoval> select_stale(const std::vector<EntryInfo>& entries,
 std::optional<RemovalReason> select_simple(const ClearSelector& s, const EntryInfo& e,
                                            int64_t now) {
   switch (s.kind) {
-    case ClearSelector::Kind::all: return RemovalReason::all;
+    case ClearSelector::Kind::all:
+      return RemovalReason::all;
     case ClearSelector::Kind::older_than:
       if (e.created_ms < now - s.age.count()) return RemovalReason::older_than;
       return std::nullopt;
@@ -176,7 +179,8 @@ std::optional<RemovalReason> select_simple(const ClearSelector& s, const EntryIn
     case ClearSelector::Kind::slot:
       if (e.slot == s.text) return RemovalReason::slot;
       return std::nullopt;
-    case ClearSelector::Kind::stale: break;
+    case ClearSelector::Kind::stale:
+      break;
   }
   return std::nullopt;
 }
@@ -210,15 +214,24 @@ std::string_view to_string(EntrySource source) {
 
 std::string_view to_string(RemovalReason reason) {
   switch (reason) {
-    case RemovalReason::all: return "all";
-    case RemovalReason::expired: return "expired";
-    case RemovalReason::superseded: return "superseded";
-    case RemovalReason::unused: return "unused";
-    case RemovalReason::older_than: return "older_than";
-    case RemovalReason::prefix: return "prefix";
-    case RemovalReason::tag: return "tag";
-    case RemovalReason::slot: return "slot";
-    case RemovalReason::over_limit: return "over_limit";
+    case RemovalReason::all:
+      return "all";
+    case RemovalReason::expired:
+      return "expired";
+    case RemovalReason::superseded:
+      return "superseded";
+    case RemovalReason::unused:
+      return "unused";
+    case RemovalReason::older_than:
+      return "older_than";
+    case RemovalReason::prefix:
+      return "prefix";
+    case RemovalReason::tag:
+      return "tag";
+    case RemovalReason::slot:
+      return "slot";
+    case RemovalReason::over_limit:
+      return "over_limit";
   }
   return "unknown";
 }
@@ -319,9 +332,9 @@ Result<ClearSummary> execute(Cache& cache, const ClearPlan& plan,
   const std::string space = cache.key_space();
   for (const PlannedRemoval& r : plan.removals) {
     if (!is_entry_key(r.entry.key, space)) {
-      return Status(StatusCode::invalid_argument,
-                    "refusing to remove '" + r.entry.key + "': not an entry of cache '" +
-                        cache.name() + "' (key space '" + space + "')");
+      return Status(StatusCode::invalid_argument, "refusing to remove '" + r.entry.key +
+                                                      "': not an entry of cache '" + cache.name() +
+                                                      "' (key space '" + space + "')");
     }
   }
   ClearSummary summary;

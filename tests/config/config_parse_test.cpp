@@ -80,6 +80,7 @@ TEST(ParseConfig, Origins) {
       {"compress", "site.toml:10:1"},
       {"read_only", "site.toml:11:1"},
       {"on_error", "site.toml:12:1"},
+      {"levels", "default"},
       {"options", "site.toml:14:16"},
       {"options.busy_timeout_ms", "site.toml:15:1"},
       {"options.journal", "site.toml:16:1"},
@@ -111,7 +112,7 @@ TEST(ParseConfig, UnsetSettingsKeepDefaultsAndSayDefault) {
                           "cull_frequency", "compress", "read_only", "on_error", "options"}) {
     EXPECT_EQ(cache.origin.at(key), "default") << key;
   }
-  EXPECT_EQ(cache.origin.size(), 12u);
+  EXPECT_EQ(cache.origin.size(), 13u);
   // A file with caches does not get the embedded default as well.
   EXPECT_EQ(config.caches.count("default"), 0u);
 }
@@ -252,7 +253,7 @@ TEST(DefaultConfig, OneSqliteCache) {
   EXPECT_EQ(cache.timeout, Timeout::after(hours(24 * 7)));
   EXPECT_EQ(cache.key_prefix, "sc");
   EXPECT_EQ(cache.max_entries, std::nullopt);
-  EXPECT_EQ(cache.origin.size(), 12u);
+  EXPECT_EQ(cache.origin.size(), 13u);
   for (const auto& [setting, where] : cache.origin) EXPECT_EQ(where, "default") << setting;
 }
 

@@ -12,6 +12,7 @@
 //   compress = "zstd"               # or "none"
 //   read_only = false
 //   on_error = "miss"               # or "fail"
+//   levels = ["local", "shared"]    # a tiered cache over other caches, fastest first
 //   [cache.default.options]         # handed to the plugin as strings
 //   busy_timeout_ms = 5000
 //   [plugins]
@@ -57,6 +58,11 @@ struct CacheConfig {
   Compression compress = Compression::zstd;
   bool read_only = false;
   OnError on_error = OnError::miss;
+  // A tiered cache: the names of other caches of this config, fastest first. Their
+  // backend, location, limits, options and read_only are used; everything else (key
+  // prefix, version, timeout, compression, on_error) is this cache's. Empty: a single
+  // backend.
+  std::vector<std::string> levels;
   // The [cache.NAME.options] table, values rendered as strings ("true", "5000", "x").
   std::vector<std::pair<std::string, std::string>> options;
   // For `sitecache config show`: setting name -> "FILE:LINE:COL" or "default".

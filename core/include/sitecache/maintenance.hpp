@@ -141,7 +141,7 @@ struct PlannedRemoval {
 };
 
 struct ClearPlan {
-  std::string cache;     // the cache's name
+  std::string cache;      // the cache's name
   std::string key_space;  // "<key_prefix>:"
   EntrySource source = EntrySource::scan;
   uint64_t examined = 0;  // entries looked at
