@@ -29,8 +29,8 @@ constexpr const char* kSelectors = "--all, --stale, --older-than, --prefix, --ta
 
 ClearSelector selector_from(const ClearOptions& o, Json& details) {
   int chosen = (o.all ? 1 : 0) + (o.stale ? 1 : 0);
-  for (const CLI::Option* opt : {o.older_than_option, o.prefix_option, o.tag_option,
-                                 o.slot_option}) {
+  for (const CLI::Option* opt :
+       {o.older_than_option, o.prefix_option, o.tag_option, o.slot_option}) {
     chosen += opt->count() > 0 ? 1 : 0;
   }
   if (chosen == 0) usage_error(std::string("choose what to clear: one of ") + kSelectors);
@@ -98,9 +98,9 @@ void add_clear_command(CLI::App& app, Context& context, Verbs& verbs) {
   o->older_than_option = cmd->add_option("--older-than", o->older_than,
                                          "Entries created longer ago than DUR (e.g. 7d, 12h)")
                              ->type_name("DUR");
-  o->prefix_option =
-      cmd->add_option("--prefix", o->prefix, "Entries whose label (plain key or step) starts with P")
-          ->type_name("P");
+  o->prefix_option = cmd->add_option("--prefix", o->prefix,
+                                     "Entries whose label (plain key or step) starts with P")
+                         ->type_name("P");
   o->tag_option = cmd->add_option("--tag", o->tag, "Entries carrying tag T")->type_name("T");
   o->slot_option = cmd->add_option("--slot", o->slot, "Entries of slot S")->type_name("S");
   cmd->add_flag("--dry-run", o->dry_run, "List what would be removed; remove nothing");

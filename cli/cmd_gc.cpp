@@ -38,9 +38,8 @@ int run_gc(Context& context, const GcOptions& options) {
     Progress progress("examining " + cache.name());
     plan = take(plan_gc(cache, limits, progress.callback()));
   }
-  Json details = {
-      {"max_bytes", limits.max_bytes ? Json(*limits.max_bytes) : Json(nullptr)},
-      {"max_entries", limits.max_entries ? Json(*limits.max_entries) : Json(nullptr)}};
+  Json details = {{"max_bytes", limits.max_bytes ? Json(*limits.max_bytes) : Json(nullptr)},
+                  {"max_entries", limits.max_entries ? Json(*limits.max_entries) : Json(nullptr)}};
   return carry_out(cache, plan, {"gc", options.dry_run, options.json, details});
 }
 
@@ -48,13 +47,14 @@ int run_gc(Context& context, const GcOptions& options) {
 
 void add_gc_command(CLI::App& app, Context& context, Verbs& verbs) {
   auto o = std::make_shared<GcOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "gc", "Evict least recently used entries down to a size and entry limit");
+  CLI::App* cmd =
+      app.add_subcommand("gc", "Evict least recently used entries down to a size and entry limit");
   o->max_size_option =
       cmd->add_option("--max-size", o->max_size, "Keep at most SIZE bytes (e.g. 512MiB, 2GB)")
           ->type_name("SIZE");
-  o->max_entries_option =
-      cmd->add_option("--max-entries", o->max_entries, "Keep at most N entries")->type_name("N");
+  o->max_entries_option = cmd->add_option("--max-entries", o->max_entries, "Keep at most N entries")
+                              ->type_name("N")
+                              ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--dry-run", o->dry_run, "List what would be evicted; evict nothing");
   cmd->add_flag("--json", o->json, "Print JSON (see docs/json.md)");
   cmd->footer(

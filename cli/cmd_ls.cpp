@@ -28,7 +28,8 @@ int run_ls(Context& context, const LsOptions& options) {
     Progress progress("listing " + cache.name());
     listing = take(list_entries(cache, progress.callback()));
   }
-  if (listing.source == EntrySource::build_records) note(cannot_scan_note(cache, listing.entries.size()));
+  if (listing.source == EntrySource::build_records)
+    note(cannot_scan_note(cache, listing.entries.size()));
   std::vector<EntryInfo>& entries = listing.entries;
   std::sort(entries.begin(), entries.end(), [](const EntryInfo& a, const EntryInfo& b) {
     return std::tie(b.created_ms, a.key) < std::tie(a.created_ms, b.key);

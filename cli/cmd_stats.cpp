@@ -121,15 +121,12 @@ bool stats_of(Cache& cache, const StatsOptions& options, Json* json) {
     }
     c["error"] = problem ? Json(nullptr) : Json(problem.message());
     c["last_build"] = last != nullptr ? build_json(*last, true) : Json(nullptr);
-    Json recent = {{"builds", totals.builds},
-                   {"hits", totals.hits},
-                   {"misses", totals.misses},
-                   {"hit_ratio", ratio_json(totals.hits, totals.misses)},
-                   {"errors", totals.errors},
-                   {"saved_us", totals.saved_us},
-                   {"render_us", totals.render_us},
-                   {"steps", steps_json(totals.steps)},
-                   {"history", Json::array()}};
+    Json recent = {
+        {"builds", totals.builds},       {"hits", totals.hits},
+        {"misses", totals.misses},       {"hit_ratio", ratio_json(totals.hits, totals.misses)},
+        {"errors", totals.errors},       {"saved_us", totals.saved_us},
+        {"render_us", totals.render_us}, {"steps", steps_json(totals.steps)},
+        {"history", Json::array()}};
     if (records) {
       for (const BuildRecord& r : *records) recent["history"].push_back(build_json(r, false));
     }
@@ -144,12 +141,20 @@ bool stats_of(Cache& cache, const StatsOptions& options, Json* json) {
     text += " (plugin " + report->plugin.name + " " + report->plugin.version + ", " +
             report->plugin.file.string() + ")";
   }
-  text += "\n  location    " + (settings.location.empty() ? "(backend default)" : settings.location);
+  text +=
+      "\n  location    " + (settings.location.empty() ? "(backend default)" : settings.location);
   text += "\n  key prefix  " + settings.key_prefix + ":" + std::to_string(settings.version) + "\n";
   if (report) {
-    text += "  entries     " +
-            (report->entries >= 0 ? std::to_string(report->entries) : std::string("unknown"));
-    if (report->bytes >= 0) text += ", " + size_text(static_cast<uint64_t>(report->bytes));
+    // The backend counts its whole store: every key prefix sharing it, build records too.
+    text += "  store       ";
+    if (report->entries < 0 && report->bytes < 0) {
+      text += "the backend does not report its size";
+    } else {
+      text += (report->entries >= 0 ? std::to_string(report->entries) : std::string("?")) +
+              " keys, " +
+              (report->bytes >= 0 ? size_text(static_cast<uint64_t>(report->bytes))
+                                  : std::string("? bytes"));
+    }
     std::string limits = limit_text(report->max_entries, report->max_bytes);
     if (!limits.empty()) text += " (" + limits + ")";
     if (report->evictions >= 0) text += ", " + std::to_string(report->evictions) + " evicted";
@@ -163,19 +168,19 @@ bool stats_of(Cache& cache, const StatsOptions& options, Json* json) {
     return true;
   }
   const int64_t now = now_ms();
+  const std::string age = age_text(last->ended_ms, now);
   write_stdout("  last build  #" + std::to_string(last->generation) + ", " +
-               age_text(last->ended_ms, now) + " ago, took " +
-               duration_text(std::chrono::milliseconds(last->ended_ms - last->started_ms)) +
-               ": " + std::to_string(last->hits) + " hits, " + std::to_string(last->misses) +
-               " misses (" + percent(last->hits, last->misses) + "), " +
-               std::to_string(last->errors) + " errors, saved " + micros_text(last->saved_us) +
-               "\n");
+               (age == "now" ? std::string("just now") : age + " ago") + ", took " +
+               duration_text(std::chrono::milliseconds(last->ended_ms - last->started_ms)) + ": " +
+               std::to_string(last->hits) + " hits, " + std::to_string(last->misses) + " misses (" +
+               percent(last->hits, last->misses) + "), " + std::to_string(last->errors) +
+               " errors, saved " + micros_text(last->saved_us) + "\n");
   print_steps(last->steps);
-  write_stdout("  recent      " + std::to_string(totals.builds) + " builds: " +
-               std::to_string(totals.hits) + " hits, " + std::to_string(totals.misses) +
-               " misses (" + percent(totals.hits, totals.misses) + "), " +
-               std::to_string(totals.errors) + " errors, saved " + micros_text(totals.saved_us) +
-               "\n");
+  write_stdout("  recent      " + std::to_string(totals.builds) +
+               " builds: " + std::to_string(totals.hits) + " hits, " +
+               std::to_string(totals.misses) + " misses (" + percent(totals.hits, totals.misses) +
+               "), " + std::to_string(totals.errors) + " errors, saved " +
+               micros_text(totals.saved_us) + "\n");
   print_steps(totals.steps);
   return true;
 }

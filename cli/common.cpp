@@ -4,9 +4,15 @@
 
 namespace sitecache::cli {
 
-void fail(const std::string& message) { throw CliError(kExitFailure, message); }
-void usage_error(const std::string& message) { throw CliError(kExitUsage, message); }
-void not_found(const std::string& message) { throw CliError(kExitNotFound, message); }
+void fail(const std::string& message) {
+  throw CliError(kExitFailure, message);
+}
+void usage_error(const std::string& message) {
+  throw CliError(kExitUsage, message);
+}
+void not_found(const std::string& message) {
+  throw CliError(kExitNotFound, message);
+}
 
 void check(const Status& status) {
   if (!status.is_ok()) fail(status.message().empty() ? status.to_string() : status.message());
@@ -37,8 +43,8 @@ void Context::check_cache_name() {
   for (const auto& [configured, settings] : config().caches) {
     known += (known.empty() ? "" : ", ") + configured;
   }
-  std::string where = config().source.empty() ? "the embedded default configuration"
-                                              : config().source.string();
+  std::string where =
+      config().source.empty() ? "the embedded default configuration" : config().source.string();
   usage_error("unknown cache '" + name + "' (" + where + " defines: " + known + ")");
 }
 

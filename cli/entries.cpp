@@ -7,7 +7,9 @@
 namespace sitecache::cli {
 namespace {
 
-std::string count_text(uint64_t n) { return std::to_string(n) + (n == 1 ? " entry" : " entries"); }
+std::string count_text(uint64_t n) {
+  return std::to_string(n) + (n == 1 ? " entry" : " entries");
+}
 
 }  // namespace
 
@@ -78,11 +80,11 @@ int carry_out(Cache& cache, const ClearPlan& plan, const PlanOutput& output) {
       table.print();
     }
     write_stdout("dry run: would remove " + count_text(planned) + " (" + size_text(planned_bytes) +
-                 ") of " + std::to_string(plan.examined) + " examined from cache '" +
-                 cache.name() + "'; nothing was removed\n");
+                 ") of " + std::to_string(plan.examined) + " examined from cache '" + cache.name() +
+                 "'; nothing was removed\n");
   } else {
-    std::string text = "removed " + count_text(summary.removed) + " (" +
-                       size_text(summary.bytes) + ") from cache '" + cache.name() + "'";
+    std::string text = "removed " + count_text(summary.removed) + " (" + size_text(summary.bytes) +
+                       ") from cache '" + cache.name() + "'";
     if (summary.already_gone > 0) {
       text += "; " + std::to_string(summary.already_gone) + " were already gone";
     }

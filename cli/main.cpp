@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "common.hpp"
 
@@ -81,7 +82,17 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     const CLI::App* command = deepest_command(app, path);
-    print_lines("sitecache: error: ", e.what());
+    std::vector<std::string> rest = app.remaining();
+    if (command == &app && !rest.empty() && !rest.front().starts_with("-")) {
+      std::string known;
+      for (const CLI::App* verb : app.get_subcommands({})) {
+        known += (known.empty() ? "" : ", ") + verb->get_name();
+      }
+      print_lines("sitecache: error: ",
+                  "unknown verb '" + rest.front() + "' (verbs: " + known + ")");
+    } else {
+      print_lines("sitecache: error: ", e.what());
+    }
     print_usage_hint(verbs, command, path);
     return kExitUsage;
   }

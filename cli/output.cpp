@@ -30,7 +30,9 @@ void print_json(const Json& document) {
   write_stdout(document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
 }
 
-Json known_or_null(int64_t value) { return value < 0 ? Json(nullptr) : Json(value); }
+Json known_or_null(int64_t value) {
+  return value < 0 ? Json(nullptr) : Json(value);
+}
 
 Json ratio_json(uint64_t hits, uint64_t misses) {
   if (hits + misses == 0) return nullptr;
@@ -51,7 +53,9 @@ std::string percent(uint64_t hits, uint64_t misses) {
   return text;
 }
 
-std::string size_text(uint64_t bytes) { return format_size(bytes); }
+std::string size_text(uint64_t bytes) {
+  return format_size(bytes);
+}
 
 std::string duration_text(milliseconds duration) {
   const int64_t ms = duration.count();
@@ -152,7 +156,9 @@ Progress::Progress(std::string label)
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  finish();
+}
 
 void Progress::update(uint64_t done, uint64_t total) {
   if (!enabled_) return;

@@ -12,19 +12,30 @@ struct ErrorBuffer {
   sc_error error{text, kErrorCapacity};
 };
 
-const uint8_t* bytes_of(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+const uint8_t* bytes_of(std::string_view s) {
+  return reinterpret_cast<const uint8_t*>(s.data());
+}
 
 StatusCode map_code(sc_status code) {
   switch (code) {
-    case SC_OK: return StatusCode::ok;
-    case SC_NOT_FOUND: return StatusCode::not_found;
-    case SC_INVALID_ARGUMENT: return StatusCode::invalid_argument;
-    case SC_IO: return StatusCode::io;
-    case SC_CORRUPTION: return StatusCode::corruption;
-    case SC_UNSUPPORTED: return StatusCode::unsupported;
-    case SC_BUSY: return StatusCode::busy;
-    case SC_UNAVAILABLE: return StatusCode::unavailable;
-    default: return StatusCode::internal;
+    case SC_OK:
+      return StatusCode::ok;
+    case SC_NOT_FOUND:
+      return StatusCode::not_found;
+    case SC_INVALID_ARGUMENT:
+      return StatusCode::invalid_argument;
+    case SC_IO:
+      return StatusCode::io;
+    case SC_CORRUPTION:
+      return StatusCode::corruption;
+    case SC_UNSUPPORTED:
+      return StatusCode::unsupported;
+    case SC_BUSY:
+      return StatusCode::busy;
+    case SC_UNAVAILABLE:
+      return StatusCode::unavailable;
+    default:
+      return StatusCode::internal;
   }
 }
 
@@ -149,13 +160,12 @@ Status Backend::set_many(std::span<const BackendItem> items) {
   std::vector<sc_item> c_items;
   c_items.reserve(items.size());
   for (const auto& item : items) {
-    c_items.push_back({item.key.data(), item.key.size(), bytes_of(item.value), item.value.size(),
-                       item.ttl_ms});
+    c_items.push_back(
+        {item.key.data(), item.key.size(), bytes_of(item.value), item.value.size(), item.ttl_ms});
   }
   ErrorBuffer err;
   auto lock = lock_if_needed();
-  return status_from(api_.set_many(handle_, c_items.data(), c_items.size(), &err.error),
-                     err.text);
+  return status_from(api_.set_many(handle_, c_items.data(), c_items.size(), &err.error), err.text);
 }
 
 Result<bool> Backend::touch(std::string_view key, int64_t ttl_ms) {
@@ -269,8 +279,8 @@ Result<bool> Backend::add(std::string_view key, std::string_view value, int64_t 
   sc_status code;
   {
     auto lock = lock_if_needed();
-    code = api_.add(handle_, key.data(), key.size(), bytes_of(value), value.size(), ttl_ms,
-                    &stored, &err.error);
+    code = api_.add(handle_, key.data(), key.size(), bytes_of(value), value.size(), ttl_ms, &stored,
+                    &err.error);
   }
   if (code != SC_OK) return status_from(code, err.text);
   return stored != 0;

@@ -35,9 +35,7 @@ class Backend final : public Store {
   Backend& operator=(const Backend&) = delete;
 
   const PluginInfo& info() const override { return plugin_->info(); }
-  bool has(uint64_t capability) const override {
-    return (info().capabilities & capability) != 0;
-  }
+  bool has(uint64_t capability) const override { return (info().capabilities & capability) != 0; }
 
   Result<std::optional<std::string>> get(std::string_view key) override;
   Status set(std::string_view key, std::string_view value, int64_t ttl_ms) override;

@@ -67,9 +67,9 @@ Result<BuildRecord> BuildRecord::from_json(std::string_view text) {
     r.render_us = in.value("render_us", uint64_t{0});
     const json steps_json = in.value("steps", json::object());
     for (const auto& [name, c] : steps_json.items()) {
-      r.steps[name] = StepCounters{c.value("hits", uint64_t{0}), c.value("misses", uint64_t{0}),
-                                   c.value("saved_us", uint64_t{0}),
-                                   c.value("render_us", uint64_t{0})};
+      r.steps[name] =
+          StepCounters{c.value("hits", uint64_t{0}), c.value("misses", uint64_t{0}),
+                       c.value("saved_us", uint64_t{0}), c.value("render_us", uint64_t{0})};
     }
     const json uses_json = in.value("uses", json::array());
     for (const auto& u : uses_json) {

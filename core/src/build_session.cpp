@@ -30,7 +30,9 @@ std::optional<uint64_t> read_head(Cache& cache) {
 
 }  // namespace
 
-std::string build_head_key(const Cache& cache) { return cache.key_space() + "builds:head"; }
+std::string build_head_key(const Cache& cache) {
+  return cache.key_space() + "builds:head";
+}
 
 std::string build_record_key(const Cache& cache, uint64_t generation) {
   char digits[24];
@@ -76,7 +78,9 @@ BuildSession::~BuildSession() {
   if (state_) (void)finish();
 }
 
-uint64_t BuildSession::generation() const { return state_ ? state_->record.generation : 0; }
+uint64_t BuildSession::generation() const {
+  return state_ ? state_->record.generation : 0;
+}
 
 BuildRecord BuildSession::snapshot() const {
   if (!state_) return {};
@@ -171,8 +175,7 @@ Result<std::vector<BuildRecord>> read_build_records(Cache& cache, size_t limit) 
   }
   uint64_t oldest = newest > kBuildRecordsKept + 16 ? newest - kBuildRecordsKept - 16 : 1;
   for (uint64_t g = newest; g >= oldest && g > 0 && records.size() < limit; --g) {
-    Result<std::optional<StoredValue>> stored =
-        cache.fetch_backend_key(build_record_key(cache, g));
+    Result<std::optional<StoredValue>> stored = cache.fetch_backend_key(build_record_key(cache, g));
     if (!stored) return stored.status();
     if (!stored->has_value()) continue;
     Result<BuildRecord> record = BuildRecord::from_json((*stored)->value);

@@ -28,10 +28,16 @@ Cache::Cache(CacheConfig settings, const Config& config, WarningSink warnings)
 
 Cache::~Cache() = default;
 
-const std::string& Cache::name() const { return impl_->settings.name; }
-const CacheConfig& Cache::settings() const { return impl_->settings; }
+const std::string& Cache::name() const {
+  return impl_->settings.name;
+}
+const CacheConfig& Cache::settings() const {
+  return impl_->settings;
+}
 
-std::string Cache::key_space() const { return impl_->settings.key_prefix + ":"; }
+std::string Cache::key_space() const {
+  return impl_->settings.key_prefix + ":";
+}
 
 std::string Cache::backend_key(const Digest& digest, int64_t version) const {
   return key_space() + std::to_string(version) + ":" + digest.hex();
@@ -184,7 +190,9 @@ Status Cache::set_many(const std::map<std::string, std::string>& values, Timeout
   return Status::ok();
 }
 
-Result<bool> Cache::remove(std::string_view key) { return remove_backend_key(backend_key_for(key)); }
+Result<bool> Cache::remove(std::string_view key) {
+  return remove_backend_key(backend_key_for(key));
+}
 
 Result<bool> Cache::remove_backend_key(std::string_view bkey) {
   if (impl_->settings.read_only) return impl_->read_only_error("delete");
@@ -232,6 +240,7 @@ Result<bool> Cache::touch(std::string_view key, Timeout timeout) {
   options.tags = info.tags;
   options.cost_us = info.cost_us;
   options.generation = info.generation;
+  options.created_ms = info.created_ms;
   if (Status status = impl_->write(bkey, (*stored)->value, options); !status) return status;
   return true;
 }
@@ -311,8 +320,8 @@ Status Cache::clear() {
 
 CacheCounters Cache::counters() const {
   const auto& c = impl_->counters;
-  return CacheCounters{c.hits.load(),    c.misses.load(),  c.sets.load(),
-                       c.deletes.load(), c.errors.load(),  c.corrupt.load(),
+  return CacheCounters{c.hits.load(),       c.misses.load(),       c.sets.load(),
+                       c.deletes.load(),    c.errors.load(),       c.corrupt.load(),
                        c.bytes_read.load(), c.bytes_written.load()};
 }
 

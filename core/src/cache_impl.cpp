@@ -63,8 +63,8 @@ Result<std::unique_ptr<Store>> Cache::Impl::open_store() {
   for (const std::string& name : settings.levels) {
     auto level_settings = config.caches.find(name);
     if (level_settings == config.caches.end()) {
-      return Status(StatusCode::config, "cache '" + settings.name + "' names unknown level '" +
-                                            name + "'");
+      return Status(StatusCode::config,
+                    "cache '" + settings.name + "' names unknown level '" + name + "'");
     }
     Result<std::unique_ptr<Store>> store = open_backend(level_settings->second, config);
     if (!store) {
@@ -74,12 +74,12 @@ Result<std::unique_ptr<Store>> Cache::Impl::open_store() {
       failures += (failures.empty() ? "" : "; ") + store.status().to_string();
       continue;
     }
-    levels.push_back(TieredStore::Level{name, std::move(store.value()),
-                                        level_settings->second.read_only});
+    levels.push_back(
+        TieredStore::Level{name, std::move(store.value()), level_settings->second.read_only});
   }
   if (levels.empty()) {
-    return Status(StatusCode::unavailable, "no level of cache '" + settings.name +
-                                               "' could start: " + failures);
+    return Status(StatusCode::unavailable,
+                  "no level of cache '" + settings.name + "' could start: " + failures);
   }
   std::string cache_name = settings.name;
   WarningSink sink = warnings;
@@ -200,7 +200,7 @@ Status Cache::Impl::write(std::string_view backend_key, std::string_view value,
   }
   const int64_t now = now_ms();
   EntryMeta meta;
-  meta.created_ms = now;
+  meta.created_ms = options.created_ms != 0 ? options.created_ms : now;
   meta.expires_ms = expires_at(resolved, now);
   meta.generation = options.generation;
   meta.cost_us = options.cost_us;

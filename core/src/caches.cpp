@@ -31,7 +31,9 @@ Cache* Caches::find(std::string_view name) {
   return it == caches_.end() ? nullptr : it->second.get();
 }
 
-bool Caches::contains(std::string_view name) const { return caches_.find(name) != caches_.end(); }
+bool Caches::contains(std::string_view name) const {
+  return caches_.find(name) != caches_.end();
+}
 
 std::vector<std::string> Caches::names() const {
   std::vector<std::string> names;
@@ -39,6 +41,8 @@ std::vector<std::string> Caches::names() const {
   return names;
 }
 
-const Config& Caches::config() const { return config_; }
+const Config& Caches::config() const {
+  return config_;
+}
 
 }  // namespace sitecache

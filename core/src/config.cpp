@@ -173,8 +173,9 @@ void check_levels(Reader& r, const toml::table& root, const Config& config) {
     if (at == nullptr) continue;
     const std::string setting = "cache." + name + ".levels";
     if (cache.origin.at("backend") != "default") {
-      r.error(at->source(), setting + ": a tiered cache takes its backends from its levels; "
-                                      "remove its backend setting");
+      r.error(at->source(), setting +
+                                ": a tiered cache takes its backends from its levels; "
+                                "remove its backend setting");
     }
     for (const std::string& level : cache.levels) {
       auto found = config.caches.find(level);
@@ -185,8 +186,8 @@ void check_levels(Reader& r, const toml::table& root, const Config& config) {
         for (const auto& [other, unused] : config.caches) {
           if (other != name) known += (known.empty() ? "" : ", ") + other;
         }
-        r.error(at->source(), setting + ": no cache named \"" + level + "\" (defined: " +
-                                  (known.empty() ? "none" : known) + ")");
+        r.error(at->source(), setting + ": no cache named \"" + level +
+                                  "\" (defined: " + (known.empty() ? "none" : known) + ")");
       } else if (!found->second.levels.empty()) {
         r.error(at->source(), setting + ": level \"" + level + "\" is itself tiered");
       }

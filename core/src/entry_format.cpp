@@ -67,7 +67,9 @@ class Reader {
   bool ok_ = true;
 };
 
-Status corrupt(std::string what) { return Status(StatusCode::corruption, std::move(what)); }
+Status corrupt(std::string what) {
+  return Status(StatusCode::corruption, std::move(what));
+}
 
 struct Parsed {
   EntryMeta meta;
@@ -124,8 +126,8 @@ std::string encode_entry(const EntryMeta& meta, std::string_view value,
   bool use_zstd = false;
   if (compression == PayloadCompression::zstd && value.size() >= kMinCompressSize) {
     compressed.resize(ZSTD_compressBound(value.size()));
-    size_t n = ZSTD_compress(compressed.data(), compressed.size(), value.data(), value.size(),
-                             kZstdLevel);
+    size_t n =
+        ZSTD_compress(compressed.data(), compressed.size(), value.data(), value.size(), kZstdLevel);
     if (!ZSTD_isError(n) && n < value.size() - value.size() / 16) {
       compressed.resize(n);
       use_zstd = true;
@@ -176,8 +178,8 @@ Result<DecodedEntry> decode_entry(std::span<const uint8_t> bytes) {
     return corrupt("compressed payload has a bad frame header");
   }
   entry.value.resize(static_cast<size_t>(entry.meta.raw_size));
-  size_t n = ZSTD_decompress(entry.value.data(), entry.value.size(), payload.data(),
-                             payload.size());
+  size_t n =
+      ZSTD_decompress(entry.value.data(), entry.value.size(), payload.data(), payload.size());
   if (ZSTD_isError(n) || n != entry.meta.raw_size) {
     return corrupt("compressed payload does not decompress");
   }

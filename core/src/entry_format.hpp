@@ -43,7 +43,7 @@ inline constexpr uint64_t kMaxValueSize = uint64_t{1} << 31;
 
 struct EntryMeta {
   int64_t created_ms = 0;
-  int64_t expires_ms = 0;  // 0 = never
+  int64_t expires_ms = 0;   // 0 = never
   uint64_t generation = 0;  // build generation that stored it (0 = outside a build)
   uint64_t cost_us = 0;     // how long the render took
   uint64_t raw_size = 0;    // filled by encode/decode

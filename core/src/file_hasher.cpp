@@ -52,7 +52,8 @@ void put(std::string& out, uint64_t v, int width) {
 bool get(std::string_view& in, uint64_t& v, int width) {
   if (in.size() < static_cast<size_t>(width)) return false;
   v = 0;
-  for (int i = 0; i < width; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
+  for (int i = 0; i < width; ++i)
+    v |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
   in.remove_prefix(width);
   return true;
 }
@@ -115,7 +116,9 @@ FileHasher::FileHasher(std::filesystem::path state_file, std::chrono::millisecon
   impl_->load();
 }
 
-FileHasher::~FileHasher() { (void)save(); }
+FileHasher::~FileHasher() {
+  (void)save();
+}
 
 FileHasher::Counters FileHasher::counters() const {
   std::lock_guard lock(impl_->mutex);

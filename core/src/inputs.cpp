@@ -24,8 +24,7 @@ Inputs& Inputs::digest(std::string_view name, const Digest& value) {
   return add(name, KeyBuilder("sitecache.input", 1).add_digest(value).finish());
 }
 
-Inputs& Inputs::file(std::string_view name, const std::filesystem::path& path,
-                     FileHasher& hasher) {
+Inputs& Inputs::file(std::string_view name, const std::filesystem::path& path, FileHasher& hasher) {
   Result<Digest> content = hasher.digest(path);
   if (!content) {
     if (status_.is_ok()) status_ = content.status();

@@ -109,8 +109,7 @@ KeyBuilder::KeyBuilder(std::string_view step, uint64_t step_version)
     versions[4 + i] = static_cast<uint8_t>(kEntryFormatVersion >> (8 * i));
   }
   XXH3_128bits_update(&state_->xxh, versions, sizeof versions);
-  add_field(FieldTag::step,
-            {reinterpret_cast<const uint8_t*>(step.data()), step.size()});
+  add_field(FieldTag::step, {reinterpret_cast<const uint8_t*>(step.data()), step.size()});
   add_uint(step_version);
 }
 
@@ -191,9 +190,13 @@ KeyBuilder& KeyBuilder::begin_list(uint64_t count) {
   return add_field(FieldTag::list_begin, bytes);
 }
 
-KeyBuilder& KeyBuilder::end_list() { return add_field(FieldTag::list_end, {}); }
+KeyBuilder& KeyBuilder::end_list() {
+  return add_field(FieldTag::list_end, {});
+}
 
-Digest KeyBuilder::finish() const { return from_hash(XXH3_128bits_digest(&state_->xxh)); }
+Digest KeyBuilder::finish() const {
+  return from_hash(XXH3_128bits_digest(&state_->xxh));
+}
 
 Digest plain_key_digest(std::string_view key) {
   return KeyBuilder("sitecache.plain-key", 1).add_string(key).finish();

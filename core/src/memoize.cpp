@@ -59,8 +59,8 @@ Result<std::string> Cache::memoize(const Step& step, const Inputs& inputs,
     Impl::FlightResult shared = flight.get();
     if (shared.value) {
       if (auto session = impl_->current_session()) {
-        session->record_use(backend_key(key), step.name, options.slot, /*hit=*/true,
-                            shared.cost_us, 0, recorded_inputs(inputs));
+        session->record_use(backend_key(key), step.name, options.slot, /*hit=*/true, shared.cost_us,
+                            0, recorded_inputs(inputs));
       }
     }
     return shared.value;
@@ -83,8 +83,7 @@ Result<std::string> Cache::memoize(const Step& step, const Inputs& inputs,
   }
 }
 
-Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs,
-                                        const Digest& key,
+Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, const Digest& key,
                                         const std::function<std::string()>& render,
                                         const MemoOptions& options, uint64_t& cost_us) {
   const std::string bkey = backend_key(key);
@@ -111,10 +110,9 @@ Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs,
     lease_meta.created_ms = now_ms();
     lease_meta.expires_ms = lease_meta.created_ms + kLeaseTtl.count() * 1000;
     lease_meta.label = "lease";
-    Result<bool> leased =
-        add_backend_key(key_space() + "lease:" + key.hex(),
-                        encode_entry(lease_meta, "", PayloadCompression::none),
-                        Timeout::after(kLeaseTtl));
+    Result<bool> leased = add_backend_key(key_space() + "lease:" + key.hex(),
+                                          encode_entry(lease_meta, "", PayloadCompression::none),
+                                          Timeout::after(kLeaseTtl));
     if (leased && *leased) {
       lease_key = key_space() + "lease:" + key.hex();
     } else if (leased) {

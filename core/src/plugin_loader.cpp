@@ -44,9 +44,8 @@ Status validate(const sc_plugin& p, const std::filesystem::path& file) {
   }
   if (p.name == nullptr || p.name[0] == '\0') return plugin_error(file, "plugin has no name");
   const std::pair<const char*, bool> required[] = {
-      {"create", p.create != nullptr}, {"destroy", p.destroy != nullptr},
-      {"get", p.get != nullptr},       {"set", p.set != nullptr},
-      {"remove", p.remove != nullptr},
+      {"create", p.create != nullptr}, {"destroy", p.destroy != nullptr}, {"get", p.get != nullptr},
+      {"set", p.set != nullptr},       {"remove", p.remove != nullptr},
   };
   for (const auto& [name, present] : required) {
     if (!present) {
@@ -57,12 +56,12 @@ Status validate(const sc_plugin& p, const std::filesystem::path& file) {
     bool declared = (p.capabilities & cap.bit) != 0;
     bool present = cap.present(p);
     if (declared && !present) {
-      return plugin_error(file, std::string("declares capability '") + cap.name +
-                                    "' but its function is missing");
+      return plugin_error(
+          file, std::string("declares capability '") + cap.name + "' but its function is missing");
     }
     if (!declared && present) {
-      return plugin_error(file, std::string("provides '") + cap.name +
-                                    "' without declaring its capability bit");
+      return plugin_error(
+          file, std::string("provides '") + cap.name + "' without declaring its capability bit");
     }
   }
   return Status::ok();
@@ -109,9 +108,8 @@ Result<std::shared_ptr<LoadedPlugin>> load_plugin(const std::filesystem::path& f
   if (auto existing = registry()[canonical].lock()) return existing;
 
   boost::dll::fs::error_code load_error;
-  boost::dll::shared_library library(canonical, load_error,
-                                     boost::dll::load_mode::rtld_now |
-                                         boost::dll::load_mode::rtld_local);
+  boost::dll::shared_library library(
+      canonical, load_error, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   if (load_error || !library.is_loaded()) {
     const char* detail = dlerror();
     return plugin_error(file, std::string("not a loadable shared library") +

@@ -58,11 +58,16 @@ std::string name_of(const fs::path& file) {
 
 std::vector<std::string> PluginInfo::capability_names() const {
   static constexpr std::pair<uint64_t, const char*> kNames[] = {
-      {SC_CAP_THREAD_SAFE, "thread_safe"}, {SC_CAP_GET_MANY, "get_many"},
-      {SC_CAP_SET_MANY, "set_many"},       {SC_CAP_TOUCH, "touch"},
-      {SC_CAP_CLEAR, "clear"},             {SC_CAP_SCAN, "scan"},
-      {SC_CAP_STATS, "stats"},             {SC_CAP_ADD, "add"},
-      {SC_CAP_NATIVE_TTL, "native_ttl"},   {SC_CAP_PERSISTENT, "persistent"},
+      {SC_CAP_THREAD_SAFE, "thread_safe"},
+      {SC_CAP_GET_MANY, "get_many"},
+      {SC_CAP_SET_MANY, "set_many"},
+      {SC_CAP_TOUCH, "touch"},
+      {SC_CAP_CLEAR, "clear"},
+      {SC_CAP_SCAN, "scan"},
+      {SC_CAP_STATS, "stats"},
+      {SC_CAP_ADD, "add"},
+      {SC_CAP_NATIVE_TTL, "native_ttl"},
+      {SC_CAP_PERSISTENT, "persistent"},
       {SC_CAP_SHARED, "shared"},
   };
   std::vector<std::string> names;

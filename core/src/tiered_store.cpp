@@ -11,8 +11,8 @@ namespace {
 // The remaining native TTL of an encoded entry: copies into faster levels keep the
 // entry's expiry instead of living forever there.
 int64_t remaining_ttl_ms(std::string_view encoded) {
-  Result<EntryMeta> meta = decode_entry_meta(std::span<const uint8_t>(
-      reinterpret_cast<const uint8_t*>(encoded.data()), encoded.size()));
+  Result<EntryMeta> meta = decode_entry_meta(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(encoded.data()), encoded.size()));
   if (!meta || meta->expires_ms == 0) return 0;
   return std::max<int64_t>(1, meta->expires_ms - now_ms());
 }
@@ -51,9 +51,8 @@ void TieredStore::fail(Slot& slot, const Status& status) {
 }
 
 Status TieredStore::no_level(std::string_view operation) const {
-  return Status(StatusCode::unavailable,
-                "no usable level left for " + std::string(operation) + " (" +
-                    info_.description + ")");
+  return Status(StatusCode::unavailable, "no usable level left for " + std::string(operation) +
+                                             " (" + info_.description + ")");
 }
 
 void TieredStore::promote(size_t found_at, std::string_view key, std::string_view value) {

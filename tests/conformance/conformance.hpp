@@ -24,8 +24,8 @@ struct PluginCase {
         expiry_wait_ms(expiry_wait_ms_in),
         skip_reason(std::move(skip_reason_in)) {}
 
-  std::string name;      // test name suffix
-  std::string so_path;   // absolute path of the plugin .so
+  std::string name;     // test name suffix
+  std::string so_path;  // absolute path of the plugin .so
   // Options for create; "{tmp}" is replaced by a fresh directory per test.
   std::map<std::string, std::string> options;
   Stores stores;

@@ -103,8 +103,8 @@ class Conformance : public ::testing::TestWithParam<PluginCase> {
 };
 
 TEST_P(Conformance, RoundTripsEmptySmallAndLargeBinaryValues) {
-  const std::string values[] = {std::string(), std::string("v"),
-                                std::string("nul\0inside\xff", 11), random_bytes(3 << 20, 1)};
+  const std::string values[] = {std::string(), std::string("v"), std::string("nul\0inside\xff", 11),
+                                random_bytes(3 << 20, 1)};
   int i = 0;
   for (const auto& value : values) {
     std::string key = "t:1:value-" + std::to_string(i++);
@@ -113,7 +113,9 @@ TEST_P(Conformance, RoundTripsEmptySmallAndLargeBinaryValues) {
   }
 }
 
-TEST_P(Conformance, MissingKeyIsNotFoundNotAnError) { expect_missing("t:1:never-set"); }
+TEST_P(Conformance, MissingKeyIsNotFoundNotAnError) {
+  expect_missing("t:1:never-set");
+}
 
 TEST_P(Conformance, OverwriteReplaces) {
   ASSERT_TRUE(backend_->set("t:1:k", "first", 0).is_ok());
@@ -221,9 +223,8 @@ TEST_P(Conformance, ScanVisitsEveryKeyUnderThePrefixAcrossBatches) {
   items.push_back({"b:1:other", "v", 0});
   ASSERT_TRUE(backend_->set_many(items).is_ok());
   if (!has(SC_CAP_SCAN)) {
-    Status status = backend_->scan("a:", ScanValues::no, [](const BackendScanItem&) {
-      return true;
-    });
+    Status status =
+        backend_->scan("a:", ScanValues::no, [](const BackendScanItem&) { return true; });
     EXPECT_EQ(status.code(), StatusCode::unsupported);
     return;
   }
@@ -235,22 +236,26 @@ TEST_P(Conformance, ScanVisitsEveryKeyUnderThePrefixAcrossBatches) {
   EXPECT_EQ(keys.count("ab:1:other"), 0u);
   // Values come with the keys when asked for, and stopping early is honoured.
   int visited = 0;
-  ASSERT_TRUE(backend_->scan("b:", ScanValues::yes, [&](const BackendScanItem& item) {
-    ++visited;
-    EXPECT_EQ(item.value.value_or("<none>"), "v");
-    return true;
-  }).is_ok());
+  ASSERT_TRUE(backend_
+                  ->scan("b:", ScanValues::yes,
+                         [&](const BackendScanItem& item) {
+                           ++visited;
+                           EXPECT_EQ(item.value.value_or("<none>"), "v");
+                           return true;
+                         })
+                  .is_ok());
   EXPECT_EQ(visited, 1);
   visited = 0;
-  ASSERT_TRUE(backend_->scan("a:", ScanValues::no, [&](const BackendScanItem&) {
-    return ++visited < 10;
-  }).is_ok());
+  ASSERT_TRUE(
+      backend_->scan("a:", ScanValues::no, [&](const BackendScanItem&) { return ++visited < 10; })
+          .is_ok());
   EXPECT_EQ(visited, 10);
 }
 
 TEST_P(Conformance, ScanToleratesRemovalFromTheVisitorsBatch) {
   if (!has(SC_CAP_SCAN) || !stores()) GTEST_SKIP() << "no scan";
-  for (int i = 0; i < 50; ++i) ASSERT_TRUE(backend_->set("s:1:" + std::to_string(i), "v", 0).is_ok());
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(backend_->set("s:1:" + std::to_string(i), "v", 0).is_ok());
   // Removing between batches (as clear's fallback does) must not lose stable entries.
   std::set<std::string> keys = scan_keys("s:");
   EXPECT_EQ(keys.size(), 50u);
@@ -334,12 +339,15 @@ TEST_P(Conformance, ConcurrentUseNeverFailsOrMixesValues) {
           case 0:
           case 1: {
             auto got = backend_->get(key);
-            if (!got) failures++;
-            else if (got->has_value() && !(*got)->starts_with(key + "#")) wrong++;
+            if (!got)
+              failures++;
+            else if (got->has_value() && !(*got)->starts_with(key + "#"))
+              wrong++;
             break;
           }
           case 2:
-            if (!backend_->set(key, key + "#" + std::to_string(t) + std::string(rng() % 3000, 'p'), 0)
+            if (!backend_
+                     ->set(key, key + "#" + std::to_string(t) + std::string(rng() % 3000, 'p'), 0)
                      .is_ok()) {
               failures++;
             }

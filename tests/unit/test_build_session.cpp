@@ -13,8 +13,8 @@ namespace sitecache {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::CapturedWarnings;
 using testing::cache_settings;
+using testing::CapturedWarnings;
 
 std::string slow_render(const std::string& text, int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
@@ -34,8 +34,9 @@ TEST(BuildSession, RecordsRoundTripAndTimeSavedMatchesStoredCosts) {
     inputs.text("source", page);
     MemoOptions options;
     options.slot = std::string("content/") + page + ".md";
-    ASSERT_TRUE(cache.memoize(Step{"page", 1}, inputs, [&] { return slow_render(page, 20); },
-                              options)
+    ASSERT_TRUE(cache
+                    .memoize(
+                        Step{"page", 1}, inputs, [&] { return slow_render(page, 20); }, options)
                     .is_ok());
   }
   BuildRecord one = first.finish().value();
@@ -58,8 +59,8 @@ TEST(BuildSession, RecordsRoundTripAndTimeSavedMatchesStoredCosts) {
   for (const char* page : pages) {
     Inputs inputs;
     inputs.text("source", page);
-    ASSERT_TRUE(cache.memoize(Step{"page", 1}, inputs, [&] { return slow_render(page, 20); })
-                    .is_ok());
+    ASSERT_TRUE(
+        cache.memoize(Step{"page", 1}, inputs, [&] { return slow_render(page, 20); }).is_ok());
   }
   BuildRecord two = second.finish().value();
   EXPECT_EQ(two.hits, 3u);
@@ -89,11 +90,13 @@ TEST(BuildSession, RecordsAreNotListedAsEntries) {
   ASSERT_TRUE(cache.memoize(Step{"s", 1}, inputs, [] { return std::string("v"); }).is_ok());
   ASSERT_TRUE(build.finish().is_ok());
   int entries = 0;
-  ASSERT_TRUE(cache.for_each_entry([&](const EntryInfo& info) {
-    ++entries;
-    EXPECT_EQ(info.label, "s");
-    return true;
-  }).is_ok());
+  ASSERT_TRUE(cache
+                  .for_each_entry([&](const EntryInfo& info) {
+                    ++entries;
+                    EXPECT_EQ(info.label, "s");
+                    return true;
+                  })
+                  .is_ok());
   EXPECT_EQ(entries, 1);
 }
 

@@ -10,8 +10,8 @@ namespace sitecache {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::CapturedWarnings;
 using testing::cache_settings;
+using testing::CapturedWarnings;
 
 class CacheTest : public ::testing::Test {
  protected:
@@ -146,10 +146,12 @@ TEST_F(CacheTest, ClearRemovesOnlyThisPrefix) {
   EXPECT_FALSE(cache->get("a").value().has_value());
   std::vector<std::string> left;
   // for_each_entry only lists this cache's prefix; the other key is still in the store.
-  ASSERT_TRUE(cache->for_each_entry([&](const EntryInfo& e) {
-    left.push_back(e.key);
-    return true;
-  }).is_ok());
+  ASSERT_TRUE(cache
+                  ->for_each_entry([&](const EntryInfo& e) {
+                    left.push_back(e.key);
+                    return true;
+                  })
+                  .is_ok());
   EXPECT_TRUE(left.empty());
   EXPECT_FALSE(cache->add_backend_key(other_key, valid, Timeout::never()).value())
       << "the other prefix's entry must survive clear()";

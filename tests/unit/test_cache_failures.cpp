@@ -6,8 +6,8 @@
 namespace sitecache {
 namespace {
 
-using testing::CapturedWarnings;
 using testing::cache_settings;
+using testing::CapturedWarnings;
 
 TEST(CacheFailures, MissModeWarnsOnceAndCounts) {
   Config config;

@@ -28,8 +28,8 @@ std::string html(size_t n) {
 
 TEST(EntryFormat, RoundTripsEverything) {
   for (auto compression : {PayloadCompression::none, PayloadCompression::zstd}) {
-    for (std::string value : {std::string(), std::string("x"), std::string("\0\1\2", 3),
-                              html(100000)}) {
+    for (std::string value :
+         {std::string(), std::string("x"), std::string("\0\1\2", 3), html(100000)}) {
       std::string bytes = encode_entry(sample_meta(), value, compression);
       Result<DecodedEntry> decoded = decode_entry(bytes);
       ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
@@ -58,8 +58,8 @@ TEST(EntryFormat, CompressesOnlyWhenWorthwhile) {
   EXPECT_FALSE(stored->meta.compressed);
   EXPECT_EQ(stored->value, noise);
   // Tiny values are never compressed.
-  EXPECT_FALSE(decode_entry(encode_entry(sample_meta(), "aaaa", PayloadCompression::zstd))
-                   ->meta.compressed);
+  EXPECT_FALSE(
+      decode_entry(encode_entry(sample_meta(), "aaaa", PayloadCompression::zstd))->meta.compressed);
 }
 
 TEST(EntryFormat, EveryTruncationIsCorruption) {
@@ -106,8 +106,8 @@ TEST(EntryFormat, RandomGarbageNeverDecodes) {
 
 TEST(EntryFormat, MetaDecodeSkipsPayload) {
   std::string bytes = encode_entry(sample_meta(), html(5000), PayloadCompression::zstd);
-  auto span = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                       bytes.size());
+  auto span =
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   Result<EntryMeta> meta = decode_entry_meta(span);
   ASSERT_TRUE(meta.is_ok());
   EXPECT_EQ(meta->raw_size, 5000u);

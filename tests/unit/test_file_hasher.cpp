@@ -1,6 +1,6 @@
 // FileHasher: unchanged files are not read again; fresh files are never trusted.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>

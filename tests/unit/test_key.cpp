@@ -96,12 +96,22 @@ TEST(Key, FieldBoundariesNeverCollide) {
   EXPECT_EQ(all.size(), 4u);
   // Lists bracket their elements.
   Digest ab_c = KeyBuilder("s", 1)
-                    .begin_list(2).add_string("a").add_string("b").end_list()
-                    .begin_list(1).add_string("c").end_list()
+                    .begin_list(2)
+                    .add_string("a")
+                    .add_string("b")
+                    .end_list()
+                    .begin_list(1)
+                    .add_string("c")
+                    .end_list()
                     .finish();
   Digest a_bc = KeyBuilder("s", 1)
-                    .begin_list(1).add_string("a").end_list()
-                    .begin_list(2).add_string("b").add_string("c").end_list()
+                    .begin_list(1)
+                    .add_string("a")
+                    .end_list()
+                    .begin_list(2)
+                    .add_string("b")
+                    .add_string("c")
+                    .end_list()
                     .finish();
   EXPECT_NE(ab_c, a_bc);
 }

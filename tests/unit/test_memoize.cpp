@@ -14,8 +14,8 @@ namespace sitecache {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::CapturedWarnings;
 using testing::cache_settings;
+using testing::CapturedWarnings;
 
 struct Point {
   int x;
@@ -28,8 +28,9 @@ void sitecache_hash(KeyBuilder& key, const Point& p) {
 class MemoizeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sc-memo-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("sc-memo-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
     hasher_ = std::make_unique<FileHasher>(dir_ / "stat-cache");
     cache_ = std::make_unique<Cache>(cache_settings("memory"), config_, warnings_.sink());

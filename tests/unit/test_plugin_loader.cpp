@@ -40,8 +40,7 @@ TEST(PluginLoader, NotASharedLibrary) {
 
 TEST(PluginLoader, NoEntrySymbol) {
   std::string message = load_error(BROKEN_NO_ENTRY);
-  EXPECT_NE(message.find("no entry symbol 'sitecache_plugin_entry'"), std::string::npos)
-      << message;
+  EXPECT_NE(message.find("no entry symbol 'sitecache_plugin_entry'"), std::string::npos) << message;
 }
 
 TEST(PluginLoader, WrongAbiMajorNamesBothVersions) {

@@ -98,7 +98,8 @@ levels = ["local", "shared_ro"]
 TEST_F(TieredTest, FailingLevelIsSkippedAfterOneWarning) {
   Config config = parse(std::string(R"(
 [cache.broken]
-backend = ")") + BROKEN_SET_FAILS + R"("
+backend = ")") + BROKEN_SET_FAILS +
+                        R"("
 [cache.local]
 backend = "sqlite"
 location = "local.db"
@@ -138,8 +139,8 @@ TEST_F(TieredTest, ConfigErrorsNameTheLevelsSetting) {
     EXPECT_FALSE(config.is_ok());
     return config ? std::string() : config.status().message();
   };
-  EXPECT_NE(error("[cache.a]\nlevels = [\"nope\"]\n").find(
-                "t.toml:2:10: cache.a.levels: no cache named \"nope\""),
+  EXPECT_NE(error("[cache.a]\nlevels = [\"nope\"]\n")
+                .find("t.toml:2:10: cache.a.levels: no cache named \"nope\""),
             std::string::npos);
   EXPECT_NE(error("[cache.a]\nlevels = [\"a\"]\n").find("cannot be its own level"),
             std::string::npos);

@@ -59,7 +59,7 @@ struct EntryInfo {
   std::string slot;
   std::vector<std::string> tags;
   int64_t created_ms = 0;
-  int64_t expires_ms = 0;  // 0 = never
+  int64_t expires_ms = 0;      // 0 = never
   int64_t last_access_ms = 0;  // 0 = unknown
   uint64_t generation = 0;
   uint64_t cost_us = 0;
@@ -76,6 +76,7 @@ struct StoreOptions {
   std::vector<std::string> tags;
   uint64_t cost_us = 0;
   uint64_t generation = 0;
+  int64_t created_ms = 0;  // 0: now (a rewrite such as touch keeps the original)
 };
 
 struct StoredValue {

@@ -39,16 +39,16 @@ Inputs inputs_of(const Args&... args) {
 // it). The returned callable keeps a reference to `cache`, which must outlive it.
 template <class Fn>
 auto cache_page(Cache& cache, Step step, Timeout timeout, Fn fn) {
-  return [&cache, step = std::move(step), timeout, fn = std::move(fn)](
-             const Hashable auto&... args) {
-    using Output = std::decay_t<decltype(fn(args...))>;
-    MemoOptions options;
-    options.timeout = timeout;
-    Result<std::string> out = cache.memoize(
-        step, detail::inputs_of(args...), [&] { return std::string(fn(args...)); }, options);
-    if (out) return Output(std::move(out.value()));
-    return fn(args...);
-  };
+  return
+      [&cache, step = std::move(step), timeout, fn = std::move(fn)](const Hashable auto&... args) {
+        using Output = std::decay_t<decltype(fn(args...))>;
+        MemoOptions options;
+        options.timeout = timeout;
+        Result<std::string> out = cache.memoize(
+            step, detail::inputs_of(args...), [&] { return std::string(fn(args...)); }, options);
+        if (out) return Output(std::move(out.value()));
+        return fn(args...);
+      };
 }
 
 // Caches the output of `render` under the fragment `name` and the vary-on values.

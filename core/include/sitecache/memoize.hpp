@@ -55,18 +55,27 @@ struct MemoOptions {
 
 // Typed hashing of one value into a key; overloads for the common types. Extend with
 // sitecache_hash(KeyBuilder&, const T&) in T's namespace.
-inline void sitecache_hash(KeyBuilder& key, std::string_view value) { key.add_string(value); }
-inline void sitecache_hash(KeyBuilder& key, const std::string& value) { key.add_string(value); }
-inline void sitecache_hash(KeyBuilder& key, const char* value) { key.add_string(value); }
-inline void sitecache_hash(KeyBuilder& key, const Digest& value) { key.add_digest(value); }
-inline void sitecache_hash(KeyBuilder& key, bool value) { key.add_bool(value); }
+inline void sitecache_hash(KeyBuilder& key, std::string_view value) {
+  key.add_string(value);
+}
+inline void sitecache_hash(KeyBuilder& key, const std::string& value) {
+  key.add_string(value);
+}
+inline void sitecache_hash(KeyBuilder& key, const char* value) {
+  key.add_string(value);
+}
+inline void sitecache_hash(KeyBuilder& key, const Digest& value) {
+  key.add_digest(value);
+}
+inline void sitecache_hash(KeyBuilder& key, bool value) {
+  key.add_bool(value);
+}
 template <std::signed_integral T>
 void sitecache_hash(KeyBuilder& key, T value) {
   key.add_int(static_cast<int64_t>(value));
 }
 template <std::unsigned_integral T>
-  requires(!std::same_as<T, bool>)
-void sitecache_hash(KeyBuilder& key, T value) {
+requires(!std::same_as<T, bool>) void sitecache_hash(KeyBuilder& key, T value) {
   key.add_uint(static_cast<uint64_t>(value));
 }
 template <std::floating_point T>
@@ -94,7 +103,9 @@ void sitecache_hash(KeyBuilder& key, const std::pair<A, B>& value) {
 }
 
 template <class T>
-concept Hashable = requires(KeyBuilder& key, const T& value) { sitecache_hash(key, value); };
+concept Hashable = requires(KeyBuilder& key, const T& value) {
+  sitecache_hash(key, value);
+};
 
 // Maps a file to its content digest, remembering (path, size, mtime, ctime, inode) ->
 // digest so that a warm build does not read unchanged files. A file modified within the

@@ -135,9 +135,9 @@ class Options {
     if (!value) return fallback;
     if (*value == "true" || *value == "1") return true;
     if (*value == "false" || *value == "0") return false;
-    status = Status(Code::invalid_argument,
-                    "option '" + std::string(key) + "' must be true or false, got '" +
-                        std::string(*value) + "'");
+    status = Status(Code::invalid_argument, "option '" + std::string(key) +
+                                                "' must be true or false, got '" +
+                                                std::string(*value) + "'");
     return fallback;
   }
 
@@ -233,8 +233,7 @@ class ScanVisitor {
     item.key = entry.key.data();
     item.key_size = entry.key.size();
     item.value = entry.value ? entry.value->data() : nullptr;
-    item.value_size =
-        entry.value ? static_cast<int64_t>(entry.value->size()) : entry.value_size;
+    item.value_size = entry.value ? static_cast<int64_t>(entry.value->size()) : entry.value_size;
     item.expires_ms = entry.expires_ms;
     item.last_access_ms = entry.last_access_ms;
     return visitor_(context_, &item) == 0;
@@ -409,8 +408,8 @@ struct Trampolines {
     return guarded(error, [&] {
       ScanVisitor scan_visitor(visitor, context);
       ScanMode mode = (flags & SC_SCAN_VALUES) ? ScanMode::values : ScanMode::keys;
-      return backend_of<B>(h).scan(std::string_view(prefix, prefix_size), *cursor, batch_hint,
-                                   mode, scan_visitor);
+      return backend_of<B>(h).scan(std::string_view(prefix, prefix_size), *cursor, batch_hint, mode,
+                                   scan_visitor);
     });
   }
   static sc_status stats(sc_handle* h, sc_stats* out, sc_error* error) {
@@ -496,7 +495,6 @@ const sc_plugin* descriptor() {
 }  // namespace sitecache::plugin
 
 // Exports the entry function for backend class `Class` (use once per plugin library).
-#define SITECACHE_PLUGIN(Class) \
-  SC_DEFINE_PLUGIN_ENTRY(::sitecache::plugin::descriptor<Class>())
+#define SITECACHE_PLUGIN(Class) SC_DEFINE_PLUGIN_ENTRY(::sitecache::plugin::descriptor<Class>())
 
 #endif  // SITECACHE_PLUGIN_HPP

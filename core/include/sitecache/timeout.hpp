@@ -25,9 +25,7 @@ class Timeout {
   static constexpr Timeout after(std::chrono::milliseconds duration) {
     return duration.count() <= 0 ? dont_store() : Timeout(Kind::after, duration);
   }
-  static constexpr Timeout seconds(int64_t seconds) {
-    return after(std::chrono::seconds(seconds));
-  }
+  static constexpr Timeout seconds(int64_t seconds) { return after(std::chrono::seconds(seconds)); }
 
   constexpr Kind kind() const { return kind_; }
   constexpr std::chrono::milliseconds duration() const { return duration_; }

@@ -1,0 +1,117 @@
+#include "output.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include "content.hpp"
+
+namespace sitegen {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool same_or_inside(const fs::path& inner, const fs::path& outer) {
+  auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+  return o == outer.end();
+}
+
+fs::path resolved(const fs::path& p) {
+  fs::path r = fs::weakly_canonical(fs::absolute(p));
+  return r.has_filename() ? r : r.parent_path();
+}
+
+bool holds_exactly(const fs::path& path, std::string_view content) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<uint64_t>(st.st_size) != content.size()) {
+    return false;
+  }
+  try {
+    return read_file(path) == content;
+  } catch (const std::runtime_error&) {
+    return false;
+  }
+}
+
+void write_atomically(const fs::path& path, std::string_view content) {
+  const fs::path temp = path.string() + ".sitegen-tmp";
+  {
+    std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(temp.c_str(), "wb"), &std::fclose);
+    if (!file) throw std::runtime_error(temp.string() + ": " + std::strerror(errno));
+    if (std::fwrite(content.data(), 1, content.size(), file.get()) != content.size() ||
+        std::fflush(file.get()) != 0) {
+      throw std::runtime_error(temp.string() + ": " + std::strerror(errno));
+    }
+  }
+  std::error_code ec;
+  fs::rename(temp, path, ec);
+  if (ec) {
+    fs::remove(temp, ec);
+    throw std::runtime_error(path.string() + ": " + ec.message());
+  }
+}
+
+}  // namespace
+
+OutputTree::OutputTree(fs::path root, const std::vector<fs::path>& keep) : root_(std::move(root)) {
+  const fs::path out = resolved(root_);
+  for (const fs::path& k : keep) {
+    if (same_or_inside(resolved(k), out)) {
+      throw std::runtime_error("refusing to use " + root_.string() + " as the output folder: it " +
+                               "contains " + k.string() + ", and sitegen removes what it did " +
+                               "not produce there");
+    }
+  }
+}
+
+void OutputTree::write(const std::string& rel, std::string_view content) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!produced_.insert(rel).second) throw std::logic_error("two pages write " + rel);
+  }
+  const fs::path path = root_ / rel;
+  if (holds_exactly(path, content)) return;
+  fs::create_directories(path.parent_path());
+  write_atomically(path, content);
+  ++written_;
+}
+
+size_t OutputTree::produced() const {
+  std::lock_guard lock(mutex_);
+  return produced_.size();
+}
+
+size_t OutputTree::remove_stale() {
+  std::error_code ec;
+  if (!fs::exists(root_, ec)) return 0;
+  std::vector<fs::path> stale;
+  std::vector<fs::path> folders;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = fs::recursive_directory_iterator(root_);
+         it != fs::recursive_directory_iterator(); ++it) {
+      if (it->is_directory() && !it->is_symlink()) {
+        folders.push_back(it->path());
+      } else if (!produced_.contains(it->path().lexically_relative(root_).generic_string())) {
+        stale.push_back(it->path());
+      }
+    }
+  }
+  for (const fs::path& path : stale) fs::remove(path);
+  // Deepest first, so a folder emptied by its children's removal goes too.
+  std::sort(folders.begin(), folders.end(), [](const fs::path& a, const fs::path& b) {
+    return a.native().size() > b.native().size();
+  });
+  for (const fs::path& folder : folders) {
+    if (fs::is_empty(folder, ec)) fs::remove(folder, ec);
+  }
+  return stale.size();
+}
+
+}  // namespace sitegen

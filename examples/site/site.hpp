@@ -1,0 +1,49 @@
+// Site assembly: from the content folder to every output file, each page through a
+// memoized render step.
+//
+// Steps (bump a version when the code producing that step's output changes):
+//   front-matter  source digest -> the page's front matter, serialized; a warm build
+//                 learns every page's metadata without reading the page
+//   post-page     source digest, slug, layouts and partials, site settings, engines -> HTML
+//   highlight     language, code, engine -> highlighted HTML of one code block
+//   home, tag-page, tags-index, feed
+//                 the listed posts' front matter, layouts, site settings -> the page
+// Fragments: header and footer (partial text, site settings), taglist (partial text,
+// tags).
+#ifndef SITEGEN_SITE_HPP
+#define SITEGEN_SITE_HPP
+
+#include <filesystem>
+#include <sitecache/sitecache.hpp>
+#include <vector>
+
+#include "memo.hpp"
+#include "site_config.hpp"
+#include "templates.hpp"
+
+namespace sitegen {
+
+struct SiteSpec {
+  std::filesystem::path content_dir;
+  std::filesystem::path out_dir;
+  std::vector<std::filesystem::path> keep;  // folders the output folder must not contain
+  unsigned jobs = 1;
+};
+
+struct BuildStats {
+  size_t posts = 0;  // published (drafts excluded)
+  size_t drafts = 0;
+  size_t pages = 0;    // output files produced
+  size_t written = 0;  // of which changed on disk
+  size_t removed = 0;  // stale files deleted
+};
+
+// Builds the site into spec.out_dir. `hasher` gives file digests when memo caches (it may
+// be null otherwise). Throws std::runtime_error with a message naming the file at fault;
+// the output folder may then be partly updated.
+BuildStats build_site(const SiteSpec& spec, const Templates& templates, const SiteConfig& site,
+                      const Memo& memo, sitecache::FileHasher* hasher);
+
+}  // namespace sitegen
+
+#endif  // SITEGEN_SITE_HPP

@@ -1,0 +1,70 @@
+// End-to-end test support: runs the real `sitecache` binary (and the build helper) in a
+// fresh temporary directory that holds the sitecache.toml and the cache's storage.
+#ifndef SITECACHE_TESTS_CLI_SUPPORT_HPP
+#define SITECACHE_TESTS_CLI_SUPPORT_HPP
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sitecache::cli_test {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+struct Exec {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `program` with `args` in `cwd`, feeding `input` on stdin. The environment is the
+// test's own minus every SITECACHE_* variable, plus `env` ("NAME=value").
+Exec run_program(const std::string& program, const std::vector<std::string>& args,
+                 const fs::path& cwd, const std::string& input = {},
+                 const std::vector<std::string>& env = {});
+
+// The backends the end-to-end tests run against.
+enum class Backend { sqlite, file, noscan };
+std::string backend_name(Backend backend);
+
+// Every test gets a temporary directory with a sitecache.toml in it.
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Writes sitecache.toml: cache "default" and cache "other" (a second key prefix in the
+  // same store) on `backend`, plus `extra` appended to [cache.default].
+  void configure(Backend backend, const std::string& extra = {});
+  void write_config(const std::string& toml);
+  fs::path write_file(const fs::path& relative, const std::string& content);
+
+  // `sitecache ARGS...` in the test directory.
+  Exec sitecache(const std::vector<std::string>& args, const std::string& input = {});
+  // One build of the helper over `site` (relative to the test directory).
+  Exec build(const std::string& site = "site", const std::vector<std::string>& extra = {});
+  // Parses stdout as JSON, failing the test when it is not.
+  static Json json_of(const Exec& run);
+  // The keys `ls --json` lists.
+  std::set<std::string> listed_keys(const std::string& cache = "default");
+
+  fs::path dir_;
+  Backend backend_ = Backend::sqlite;
+};
+
+// Every byte value, several times, with NULs and newlines in odd places.
+std::string binary_sample(size_t repeat = 8);
+
+}  // namespace sitecache::cli_test
+
+// Prints a Exec when an assertion about it fails.
+#define RUN_INFO(run) \
+  "exit " << (run).exit_code << "\n--- stdout\n" << (run).out << "\n--- stderr\n" << (run).err
+
+#endif  // SITECACHE_TESTS_CLI_SUPPORT_HPP

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""End-to-end correctness of sitegen's caching.
+
+Generates a 150-page site with gen-site.py, then walks it through a series of edits (one
+page's text, one page's front matter, a partial, a layout, a deleted page, a new page, a
+copy of a page under another name). After each step it builds twice:
+
+  cached     sitegen with a SQLite cache (sitecache.toml in the temp dir), --jobs 2,
+             incrementally into the same output folder every time;
+  reference  sitegen --no-cache, --jobs 1, into a fresh folder, from a working directory
+             that must stay free of any cache file.
+
+The two public/ trees must be identical byte for byte; the first difference fails the test.
+The cache's own accounting (--stats-json) is checked too: no misses when nothing changed,
+exactly the steps a one-page edit invalidates, and no re-highlighting when only templates
+change. Exit status 0 pass, 1 fail, 77 skip (gen-site.py absent).
+"""
+import argparse
+import difflib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+PAGES = 150
+
+
+class Failure(Exception):
+    pass
+
+
+def run(cmd, cwd):
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise Failure("command failed (%d): %s\n%s%s" % (proc.returncode, " ".join(cmd),
+                                                         proc.stdout, proc.stderr))
+    return proc.stdout
+
+
+def tree(root):
+    files = {}
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, root)] = f.read()
+    return files
+
+
+def compare(cached_dir, reference_dir, step):
+    cached, reference = tree(cached_dir), tree(reference_dir)
+    for rel in sorted(set(cached) | set(reference)):
+        if rel not in cached:
+            raise Failure("%s: %s is missing from the cached build" % (step, rel))
+        if rel not in reference:
+            raise Failure("%s: %s is in the cached build only (stale output?)" % (step, rel))
+        if cached[rel] != reference[rel]:
+            diff = difflib.unified_diff(
+                reference[rel].decode(errors="replace").splitlines(),
+                cached[rel].decode(errors="replace").splitlines(),
+                "reference/" + rel, "cached/" + rel, lineterm="", n=1)
+            raise Failure("%s: %s differs\n%s" % (step, rel, "\n".join(list(diff)[:20])))
+    return len(reference)
+
+
+def front_matter_tags(path):
+    with open(path, encoding="utf-8") as f:
+        m = re.search(r'^tags = \[(.*)\]$', f.read(), re.M)
+    return re.findall(r'"([^"]*)"', m.group(1)) if m else []
+
+
+def slug(tag):
+    return re.sub(r"[^a-z0-9_-]", "-", tag.lower())
+
+
+def rewrite(path, fn):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    new = fn(text)
+    if new == text:
+        raise Failure("test bug: editing %s changed nothing" % path)
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(new)
+
+
+class Harness:
+    def __init__(self, args, tmp):
+        self.args = args
+        self.tmp = tmp
+        self.site = os.path.join(tmp, "site")
+        self.content = os.path.join(self.site, "content")
+        self.posts = os.path.join(self.content, "posts")
+        self.templates = os.path.join(tmp, "templates")
+        self.cached_out = os.path.join(tmp, "public")
+        self.ref_cwd = os.path.join(tmp, "refcwd")
+        self.config = os.path.join(tmp, "sitecache.toml")
+        self.step_no = 0
+        os.makedirs(self.ref_cwd)
+        shutil.copytree(args.templates, self.templates)
+        with open(self.config, "w") as f:
+            f.write('[cache.default]\nbackend = "sqlite"\nlocation = ".sitecache/site-test.db"\n'
+                    'key_prefix = "sitetest"\n\n[plugins]\npath = [%s]\n'
+                    % json.dumps(os.path.abspath(args.plugin_dir)))
+        run([sys.executable, args.gen_site, "-n", str(PAGES), "-o", self.site], tmp)
+
+    def build(self, step):
+        """Cached and reference builds of the current content; returns the cached stats."""
+        self.step_no += 1
+        stats_file = os.path.join(self.tmp, "stats-%d.json" % self.step_no)
+        common = ["--content", self.content, "--templates", self.templates, "--quiet"]
+        run([self.args.sitegen, "--config", self.config, "--out", self.cached_out,
+             "--jobs", "2", "--stats-json", stats_file] + common, self.tmp)
+        ref_out = os.path.join(self.tmp, "reference-%d" % self.step_no)
+        run([self.args.sitegen, "--no-cache", "--out", ref_out, "--jobs", "1"] + common,
+            self.ref_cwd)
+        if os.listdir(self.ref_cwd):
+            raise Failure("%s: --no-cache left files in its working directory: %s"
+                          % (step, os.listdir(self.ref_cwd)))
+        files = compare(self.cached_out, ref_out, step)
+        shutil.rmtree(ref_out)
+        with open(stats_file) as f:
+            stats = json.load(f)
+        if not stats.get("cache"):
+            raise Failure("%s: the cached build reports the cache off" % step)
+        if stats["pages"] != files:
+            raise Failure("%s: %d pages reported, %d files produced" % (step, stats["pages"], files))
+        misses = {name: c["misses"] for name, c in stats["steps"].items() if c["misses"]}
+        print("ok  %-28s %4d files, %4d hits, %4d misses %s"
+              % (step, files, stats["hits"], stats["misses"], misses or ""))
+        return stats
+
+    def post(self, n):
+        return os.path.join(self.posts, "post-%05d.md" % n)
+
+
+def expect_misses(step, stats, expected):
+    got = {name: c["misses"] for name, c in stats["steps"].items() if c["misses"]}
+    if got != expected or stats["misses"] != sum(expected.values()):
+        raise Failure("%s: expected misses %s (total %d), got %s (total %d)"
+                      % (step, expected, sum(expected.values()), got, stats["misses"]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sitegen", required=True)
+    ap.add_argument("--gen-site", required=True)
+    ap.add_argument("--plugin-dir", required=True)
+    ap.add_argument("--templates", required=True)
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir for inspection")
+    args = ap.parse_args()
+    for name in ("sitegen", "gen_site", "plugin_dir", "templates"):
+        setattr(args, name, os.path.abspath(getattr(args, name)))
+    if not os.path.exists(args.gen_site):
+        print("skip: %s not found (shared/ must sit beside the repository)" % args.gen_site)
+        return 77
+
+    tmp = tempfile.mkdtemp(prefix="sitegen-test-")
+    try:
+        h = Harness(args, tmp)
+
+        stats = h.build("cold")
+        if stats["written"] != stats["pages"]:
+            raise Failure("cold: %d of %d files written" % (stats["written"], stats["pages"]))
+
+        stats = h.build("warm, no change")
+        expect_misses("warm, no change", stats, {})
+        if stats["hits"] == 0 or stats["written"] != 0 or stats["removed"] != 0:
+            raise Failure("warm, no change: %s" % stats)
+
+        # Body text only: the page's front matter is re-read (same result) and its page
+        # re-rendered; code blocks, lists and every other page are hits.
+        rewrite(h.post(10), lambda t: t + "\nOne more paragraph, added by the test.\n")
+        stats = h.build("edit one page's text")
+        expect_misses("edit one page's text", stats, {"front-matter": 1, "post-page": 1})
+        if stats["written"] != 1:
+            raise Failure("edit one page's text: %d files written, expected 1" % stats["written"])
+
+        # Title and tags: the page, its new tag list, every tag page it left or joined, and
+        # the tag index (counts changed). Post 20 is too old for the home page and the feed.
+        old_tags = front_matter_tags(h.post(20))
+        new_tags = ["caching", "sitegen-test"]
+        rewrite(h.post(20), lambda t: re.sub(r'^tags = \[.*\]$', 'tags = ["caching", "sitegen-test"]',
+                                             re.sub(r'^title = ".*"$', 'title = "Renamed <by> test"',
+                                                    t, count=1, flags=re.M),
+                                             count=1, flags=re.M))
+        stats = h.build("edit one page's front matter")
+        expect_misses("edit one page's front matter", stats, {
+            "front-matter": 1, "post-page": 1, "fragment:taglist": 1, "tags-index": 1,
+            "tag-page": len({slug(t) for t in old_tags} | {slug(t) for t in new_tags})})
+
+        # A partial and a layout: every HTML page changes, no code block is highlighted again.
+        published = stats["posts"]
+        rewrite(os.path.join(h.templates, "partials", "footer.mustache"),
+                lambda t: t.replace("</footer>", "<p>edited footer</p></footer>"))
+        stats = h.build("edit a partial")
+        if stats["steps"]["post-page"]["misses"] != published or "highlight" in {
+                n for n, c in stats["steps"].items() if c["misses"]}:
+            raise Failure("edit a partial: unexpected misses %s" % stats["steps"])
+        rewrite(os.path.join(h.templates, "base.mustache"),
+                lambda t: t.replace("<main>", '<main class="edited">'))
+        stats = h.build("edit a layout")
+        if stats["steps"]["post-page"]["misses"] != published:
+            raise Failure("edit a layout: unexpected misses %s" % stats["steps"])
+
+        # A deleted page disappears from public/ (and from its tag pages and the lists).
+        os.remove(h.post(30))
+        h.build("delete a page")
+
+        # A new newest page: on the home page and in the feed, with a new code language.
+        with open(h.post(99999), "w", encoding="utf-8", newline="\n") as f:
+            f.write('+++\ntitle = "Brand new & shiny"\ndate = 2099-01-02T03:04:05+02:00\n'
+                    'tags = ["new-tag", "caching"]\nsummary = "Fresh <summary>."\n'
+                    'draft = false\n+++\n\nNew *page* with code:\n\n```c\nint main(void) '
+                    '{ return 0; }\n```\n\n```no-such-language\n<kept> & escaped\n```\n')
+        stats = h.build("add a page")
+        for step in ("home", "feed", "post-page"):
+            if stats["steps"][step]["misses"] != 1:
+                raise Failure("add a page: %s should miss once: %s" % (step, stats["steps"]))
+
+        # Same bytes under another name: the front matter is a hit (same content), the page
+        # is not (its URL differs), and both pages must come out right.
+        shutil.copy(h.post(40), os.path.join(h.posts, "copy-of-40.md"))
+        stats = h.build("copy a page to a new name")
+        misses = {n: c["misses"] for n, c in stats["steps"].items()}
+        if misses.get("post-page") != 1 or misses.get("front-matter"):
+            raise Failure("copy a page to a new name: unexpected misses %s" % misses)
+
+        stats = h.build("warm again")
+        expect_misses("warm again", stats, {})
+        print("site_correctness: all steps passed")
+        return 0
+    except Failure as e:
+        print("FAIL " + str(e))
+        return 1
+    finally:
+        if args.keep:
+            print("kept " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
