@@ -13,9 +13,7 @@ namespace {
 
 constexpr int kKeys = 1000;
 
-std::string value_of(size_t n) {
-  return std::string(n, 'v');
-}
+std::string value_of(size_t n) { return std::string(n, 'v'); }
 
 sitecache::Cache& memory_cache(sitecache::Compression compression) {
   static sitecache::Config config;

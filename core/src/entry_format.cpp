@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include <cstring>
+#include <memory>
 
 namespace sitecache {
 namespace {
@@ -67,6 +68,19 @@ class Reader {
   bool ok_ = true;
 };
 
+// One compression and one decompression context per thread: creating them per call
+// cost about half of a compressed hit (measured on a 29 KiB page).
+ZSTD_CCtx* compression_context() {
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(),
+                                                                          ZSTD_freeCCtx);
+  return context.get();
+}
+ZSTD_DCtx* decompression_context() {
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(),
+                                                                          ZSTD_freeDCtx);
+  return context.get();
+}
+
 Status corrupt(std::string what) {
   return Status(StatusCode::corruption, std::move(what));
 }
@@ -127,7 +141,8 @@ std::string encode_entry(const EntryMeta& meta, std::string_view value,
   if (compression == PayloadCompression::zstd && value.size() >= kMinCompressSize) {
     compressed.resize(ZSTD_compressBound(value.size()));
     size_t n =
-        ZSTD_compress(compressed.data(), compressed.size(), value.data(), value.size(), kZstdLevel);
+        ZSTD_compressCCtx(compression_context(), compressed.data(), compressed.size(), value.data(),
+                          value.size(), kZstdLevel);
     if (!ZSTD_isError(n) && n < value.size() - value.size() / 16) {
       compressed.resize(n);
       use_zstd = true;
@@ -179,7 +194,8 @@ Result<DecodedEntry> decode_entry(std::span<const uint8_t> bytes) {
   }
   entry.value.resize(static_cast<size_t>(entry.meta.raw_size));
   size_t n =
-      ZSTD_decompress(entry.value.data(), entry.value.size(), payload.data(), payload.size());
+      ZSTD_decompressDCtx(decompression_context(), entry.value.data(), entry.value.size(),
+                          payload.data(), payload.size());
   if (ZSTD_isError(n) || n != entry.meta.raw_size) {
     return corrupt("compressed payload does not decompress");
   }

@@ -3,10 +3,11 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <bit>
-#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <vector>
 
 #include "entry_format.hpp"
@@ -15,6 +16,7 @@ namespace sitecache {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
+constexpr size_t kReadChunk = 1 << 16;
 
 void put_u64le(uint8_t* out, uint64_t value) {
   for (int i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(value >> (8 * i));
@@ -72,25 +74,29 @@ Digest hash_bytes(std::string_view data) {
 }
 
 Result<Digest> hash_file(const std::filesystem::path& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     int err = errno;
     return Status(err == ENOENT ? StatusCode::not_found : StatusCode::io,
                   "cannot read " + path.string() + ": " + std::strerror(err));
   }
+  // A reused per-thread buffer: allocating and zeroing one per file dominated hashing
+  // small files.
+  thread_local std::unique_ptr<char[]> buffer(new char[kReadChunk]);
   XXH3_state_t state;
   XXH3_128bits_reset(&state);
-  std::vector<char> buffer(1 << 16);
-  size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) {
-    XXH3_128bits_update(&state, buffer.data(), n);
+  while (true) {
+    ssize_t n = ::read(fd, buffer.get(), kReadChunk);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return Status(StatusCode::io, "cannot read " + path.string() + ": " + std::strerror(err));
+    }
+    XXH3_128bits_update(&state, buffer.get(), static_cast<size_t>(n));
   }
-  bool failed = std::ferror(file) != 0;
-  int err = errno;
-  std::fclose(file);
-  if (failed) {
-    return Status(StatusCode::io, "cannot read " + path.string() + ": " + std::strerror(err));
-  }
+  ::close(fd);
   return from_hash(XXH3_128bits_digest(&state));
 }
 
