@@ -26,7 +26,8 @@ struct PluginCase {
 
   std::string name;     // test name suffix
   std::string so_path;  // absolute path of the plugin .so
-  // Options for create; "{tmp}" is replaced by a fresh directory per test.
+  // Options for create; "{tmp}" is replaced by a fresh directory per test and
+  // "{env:NAME}" by the environment variable NAME.
   std::map<std::string, std::string> options;
   Stores stores;
   // How long to wait after a 1 s TTL before the entry must be gone.

@@ -28,6 +28,15 @@ const std::vector<PluginCase> kConformanceCases = {
 #ifdef FILE_PLUGIN
     {"file", FILE_PLUGIN, {{"location", "{tmp}/files"}}},
 #endif
+#ifdef REDIS_PLUGIN
+    {"redis", REDIS_PLUGIN, {{"location", "redis://{env:SITECACHE_TEST_REDIS}/0"}},
+     Stores::everything, 1300, needs_server("SITECACHE_TEST_REDIS")},
+#endif
+#ifdef MEMCACHED_PLUGIN
+    // memcached's clock ticks once a second: a 1 s TTL ends 1 to 2 s later.
+    {"memcached", MEMCACHED_PLUGIN, {{"location", "{env:SITECACHE_TEST_MEMCACHED}"}},
+     Stores::everything, 2100, needs_server("SITECACHE_TEST_MEMCACHED")},
+#endif
 };
 
 }  // namespace sitecache::testing
