@@ -110,12 +110,21 @@ Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, 
     lease_meta.created_ms = now_ms();
     lease_meta.expires_ms = lease_meta.created_ms + kLeaseTtl.count() * 1000;
     lease_meta.label = "lease";
-    Result<bool> leased = add_backend_key(key_space() + "lease:" + key.hex(),
-                                          encode_entry(lease_meta, "", PayloadCompression::none),
-                                          Timeout::after(kLeaseTtl));
-    if (leased && *leased) {
-      lease_key = key_space() + "lease:" + key.hex();
-    } else if (leased) {
+    // Straight to the store, not through add_backend_key: a failed add must mean "render
+    // now", never "someone else holds the lease, wait for them". Shared backends expire
+    // a lease natively if its holder dies.
+    const std::string candidate = key_space() + "lease:" + key.hex();
+    Result<Store*> store = impl_->acquire();
+    Result<bool> leased = store ? (*store)->add(candidate,
+                                                encode_entry(lease_meta, "",
+                                                             PayloadCompression::none),
+                                                kLeaseTtl.count() * 1000)
+                                : Result<bool>(store.status());
+    if (!leased) {
+      if (Status s = impl_->degrade(leased.status(), "lease"); !s) return s;
+    } else if (*leased) {
+      lease_key = candidate;
+    } else {
       const auto give_up = Clock::now() + kLeaseMaxWait;
       auto pause = kLeasePollFirst;
       while (Clock::now() < give_up) {
@@ -127,6 +136,9 @@ Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, 
           record(true, cost_us, 0);
           return std::move((*theirs)->value);
         }
+        // The holder finished without storing (or the store failed): stop waiting.
+        Result<std::optional<std::string>> lease = (*store)->get(candidate);
+        if (!lease || !lease->has_value()) break;
       }
     }
   }

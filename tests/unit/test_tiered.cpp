@@ -2,6 +2,10 @@
 // read-only levels never written, a failing level skipped after one warning.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 
 #include "cache_fixture.hpp"
@@ -65,6 +69,55 @@ TEST_F(TieredTest, SecondBuilderIsServedFromTheFirstOnesRenders) {
   EXPECT_TRUE(caches["local_b"].fetch(key).value().has_value());
   EXPECT_TRUE(caches["local_a"].fetch(key).value().has_value());
   EXPECT_EQ(warnings_.count(), 0u);
+}
+
+// Two build processes, each with its own local SQLite level, share one real Redis: the
+// second process's build is served from the first one's renders.
+TEST_F(TieredTest, TwoProcessesShareRendersThroughRedis) {
+  const char* redis = std::getenv("SITECACHE_TEST_REDIS");
+  if (redis == nullptr || *redis == '\0') GTEST_SKIP() << "SITECACHE_TEST_REDIS is not set";
+  const std::string prefix = "tier" + std::to_string(getpid());
+  auto config_for = [&](const std::string& local) {
+    return parse("[cache.local]\nbackend = \"sqlite\"\nlocation = \"" + local +
+                 "\"\n[cache.shared]\nbackend = \"redis\"\nlocation = \"redis://" + redis +
+                 "/0\"\n[cache.build]\nkey_prefix = \"" + prefix +
+                 "\"\nlevels = [\"local\", \"shared\"]\n");
+  };
+  fs::path marker = dir_ / "renders";
+  auto build = [&](const std::string& local) {
+    Caches caches(config_for(local), [](std::string_view) {});
+    int rendered = 0;
+    for (int page = 0; page < 20; ++page) {
+      Inputs inputs;
+      inputs.integer("page", page);
+      Result<std::string> out = caches["build"].memoize(Step{"page", 1}, inputs, [&] {
+        ++rendered;
+        return "<p>" + std::to_string(page) + "</p>";
+      });
+      if (!out || *out != "<p>" + std::to_string(page) + "</p>") return -1;
+    }
+    EXPECT_TRUE(caches["build"].clear().is_ok());  // leave the shared server clean
+    return rendered;
+  };
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    Caches caches(config_for("a.db"), [](std::string_view) {});
+    int rendered = 0;
+    for (int page = 0; page < 20; ++page) {
+      Inputs inputs;
+      inputs.integer("page", page);
+      (void)caches["build"].memoize(Step{"page", 1}, inputs, [&] {
+        ++rendered;
+        return "<p>" + std::to_string(page) + "</p>";
+      });
+    }
+    _exit(rendered == 20 ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "first build failed";
+  EXPECT_EQ(build("b.db"), 0) << "the second process rendered pages the first one stored";
 }
 
 TEST_F(TieredTest, ReadOnlyLevelIsNeverWritten) {
