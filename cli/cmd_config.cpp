@@ -63,6 +63,7 @@ std::vector<Setting> settings_of(const CacheConfig& c) {
       text_setting("compress", c.compress == Compression::zstd ? "zstd" : "none"),
       {"read_only", c.read_only, c.read_only ? "true" : "false"},
       text_setting("on_error", c.on_error == OnError::fail ? "fail" : "miss"),
+      text_setting("single_flight", c.single_flight == SingleFlight::shared ? "shared" : "process"),
   };
   for (const auto& [key, value] : c.options) out.push_back(text_setting("options." + key, value));
   return out;

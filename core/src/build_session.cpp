@@ -18,13 +18,22 @@ std::string encode_record_entry(std::string_view json_text, std::string_view lab
   return encode_entry(meta, json_text, PayloadCompression::zstd);
 }
 
-std::optional<uint64_t> read_head(Cache& cache) {
+// The newest generation a build claimed, nullopt when no build has (or the head is
+// unreadable garbage). A backend failure is an error even under on_error = "miss", where
+// it would otherwise look like "no builds": the CLI must not plan on an empty history.
+Result<std::optional<uint64_t>> read_head(Cache& cache) {
+  const uint64_t errors_before = cache.counters().errors;
   Result<std::optional<StoredValue>> head = cache.fetch_backend_key(build_head_key(cache));
-  if (!head || !head->has_value()) return std::nullopt;
+  if (!head) return head.status();
+  if (cache.counters().errors != errors_before) {
+    return Status(StatusCode::unavailable, "cannot read the build records of cache '" +
+                                               cache.name() + "' (see the warning)");
+  }
+  if (!head->has_value()) return std::optional<uint64_t>();
   try {
-    return std::stoull((*head)->value);
+    return std::optional<uint64_t>(std::stoull((*head)->value));
   } catch (...) {
-    return std::nullopt;
+    return std::optional<uint64_t>();
   }
 }
 
@@ -92,6 +101,9 @@ Result<BuildRecord> BuildSession::finish() {
   if (!state_) return Status(StatusCode::invalid_argument, "build session already finished");
   std::shared_ptr<State> state = std::move(state_);
   Cache& cache = *state->cache;
+  // The build's batched stores land before its record (which names them) and before the
+  // counters are read.
+  cache.impl_->flush_batch();
   BuildRecord record;
   {
     std::lock_guard lock(state->mutex);
@@ -134,7 +146,8 @@ BuildSession Cache::begin_build() {
   if (!impl_->settings.read_only) {
     // Claim a generation with add, so two processes starting builds together get
     // different numbers; the head key is only a hint where to start probing.
-    uint64_t next = read_head(*this).value_or(0) + 1;
+    Result<std::optional<uint64_t>> head = read_head(*this);
+    uint64_t next = (head ? head->value_or(0) : 0) + 1;
     for (uint64_t attempt = 0; attempt < kClaimAttempts; ++attempt, ++next) {
       Result<bool> claimed = add_backend_key(
           build_record_key(*this, next),
@@ -160,13 +173,14 @@ BuildSession Cache::begin_build() {
 
 Result<std::vector<BuildRecord>> read_build_records(Cache& cache, size_t limit) {
   std::vector<BuildRecord> records;
-  std::optional<uint64_t> head = read_head(cache);
-  if (!head) {
+  Result<std::optional<uint64_t>> head = read_head(cache);
+  if (!head) return head.status();
+  if (!head->has_value()) {
     if (Status status = cache.check_backend(); !status) return status;
     return records;
   }
   // A concurrent build may have claimed generations past the head it wrote.
-  uint64_t newest = *head;
+  uint64_t newest = **head;
   while (true) {
     Result<std::optional<StoredValue>> next =
         cache.fetch_backend_key(build_record_key(cache, newest + 1));

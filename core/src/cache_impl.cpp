@@ -23,6 +23,10 @@ WarningSink stderr_warnings() {
 Cache::Impl::Impl(CacheConfig settings_in, const Config& config_in, WarningSink warnings_in)
     : settings(std::move(settings_in)), config(config_in), warnings(std::move(warnings_in)) {}
 
+Cache::Impl::~Impl() {
+  flush_batch();
+}
+
 namespace {
 
 // Loads the plugin of one cache's settings and creates its handle.
@@ -90,6 +94,11 @@ Result<std::unique_ptr<Store>> Cache::Impl::open_store() {
 }
 
 Result<Store*> Cache::Impl::acquire() {
+  flush_batch();
+  return acquire_store();
+}
+
+Result<Store*> Cache::Impl::acquire_store() {
   if (backend_ready.load(std::memory_order_acquire)) {
     if (backend) return backend.get();
     return backend_failure;
@@ -106,6 +115,32 @@ Result<Store*> Cache::Impl::acquire() {
   }
   if (backend) return backend.get();
   return backend_failure;
+}
+
+void Cache::Impl::flush_batch() {
+  if (batch.empty()) return;
+  std::unique_lock lock = batch.lock_flush();
+  std::span<const BackendItem> items = batch.begin_flush();
+  if (!items.empty()) {
+    Result<Store*> b = acquire_store();
+    Status status = b ? (*b)->set_many(items) : b.status();
+    if (status) {
+      uint64_t bytes = 0;
+      for (const BackendItem& item : items) bytes += item.value.size();
+      counters.sets.fetch_add(items.size(), std::memory_order_relaxed);
+      counters.bytes_written.fetch_add(bytes, std::memory_order_relaxed);
+    } else {
+      (void)degrade(status, "set_many");
+    }
+  }
+  batch.finish_flush();
+}
+
+void Cache::Impl::flush_batch_if_idle() {
+  std::unique_lock lock = batch.lock_flush(std::try_to_lock);
+  if (!lock.owns_lock()) return;
+  lock.unlock();
+  flush_batch();
 }
 
 Status Cache::Impl::degrade(const Status& failure, std::string_view operation) {
@@ -151,13 +186,16 @@ EntryInfo Cache::Impl::info_from(std::string_view key, const EntryMeta& meta,
 
 Result<std::optional<StoredValue>> Cache::Impl::read(std::string_view backend_key) {
   using Miss = std::optional<StoredValue>;
-  Result<Store*> b = acquire();
+  std::optional<std::string> queued;
+  if (!batch.empty()) queued = batch.find(backend_key);
+  Result<Store*> b = acquire_store();
   if (!b) {
     if (Status s = degrade(b.status(), "opening the backend"); !s) return s;
     counters.misses.fetch_add(1, std::memory_order_relaxed);
     return Miss();
   }
-  Result<std::optional<std::string>> raw = (*b)->get(backend_key);
+  Result<std::optional<std::string>> raw =
+      queued ? Result<std::optional<std::string>>(std::move(queued)) : (*b)->get(backend_key);
   if (!raw) {
     if (Status s = degrade(raw.status(), "get"); !s) return s;
     counters.misses.fetch_add(1, std::memory_order_relaxed);
@@ -189,10 +227,13 @@ Result<std::optional<StoredValue>> Cache::Impl::read(std::string_view backend_ke
 }
 
 Status Cache::Impl::write(std::string_view backend_key, std::string_view value,
-                          const StoreOptions& options) {
+                          const StoreOptions& options, WritePath path) {
   if (settings.read_only) return Status::ok();
   Timeout resolved = resolve(options.timeout);
-  Result<Store*> b = acquire();
+  // With on_error = "fail" every store reports its own failure, so none is deferred.
+  const bool batched = path == WritePath::batched && settings.on_error == OnError::miss &&
+                       resolved.kind() != Timeout::Kind::dont_store;
+  Result<Store*> b = batched ? acquire_store() : acquire();
   if (!b) return degrade(b.status(), "opening the backend");
   if (resolved.kind() == Timeout::Kind::dont_store) {
     Result<bool> removed = (*b)->remove(backend_key);
@@ -208,6 +249,13 @@ Status Cache::Impl::write(std::string_view backend_key, std::string_view value,
   meta.slot = options.slot;
   meta.tags = options.tags;
   std::string bytes = encode_entry(meta, value, compression());
+  if (batched) {
+    if (batch.add(std::string(backend_key), std::move(bytes), ttl_ms(resolved)) ==
+        WriteBatch::Due::yes) {
+      flush_batch_if_idle();
+    }
+    return Status::ok();
+  }
   Status status = (*b)->set(backend_key, bytes, ttl_ms(resolved));
   if (!status) return degrade(status, "set");
   counters.sets.fetch_add(1, std::memory_order_relaxed);

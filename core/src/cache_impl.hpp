@@ -13,13 +13,23 @@
 #include "backend.hpp"
 #include "entry_format.hpp"
 #include "sitecache/cache.hpp"
+#include "write_batch.hpp"
 
 namespace sitecache {
 
 int64_t now_ms();
 
+// How a store reaches the backend.
+enum class WritePath {
+  direct,   // now, in its own backend call
+  batched,  // queued in the write batch when the cache allows it (on_error = "miss")
+};
+
 struct Cache::Impl {
   Impl(CacheConfig settings, const Config& config, WarningSink warnings);
+  ~Impl();  // flushes the write batch
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   CacheConfig settings;
   Config config;  // plugin path and base dir
@@ -37,7 +47,19 @@ struct Cache::Impl {
   } counters;
 
   // The backend, or the reason there is none (creation is attempted once per process).
+  // acquire() first flushes the write batch, so the caller sees every store made so far;
+  // acquire_store() does not (for reads, which look in the batch themselves, and for
+  // operations on keys that are never batched, such as leases).
   Result<Store*> acquire();
+  Result<Store*> acquire_store();
+
+  // Stores batched by build sessions (write_batch.hpp).
+  WriteBatch batch{WriteBatch::Limits{}};
+  // Writes everything queued. Failures follow on_error "miss" (batching is off with
+  // "fail"): counted and warned once. Waits for a flush another thread is running.
+  void flush_batch();
+  // Flushes unless another thread already is.
+  void flush_batch_if_idle();
   // One plugin backend, or a TieredStore over the caches named in settings.levels.
   Result<std::unique_ptr<Store>> open_store();
 
@@ -62,10 +84,11 @@ struct Cache::Impl {
     return session;
   }
 
-  // Reads and verifies one entry: a miss for absent, expired or corrupt entries
-  // (corrupt ones are removed unless read_only).
+  // Reads and verifies one entry (the write batch first): a miss for absent, expired or
+  // corrupt entries (corrupt ones are removed unless read_only).
   Result<std::optional<StoredValue>> read(std::string_view backend_key);
-  Status write(std::string_view backend_key, std::string_view value, const StoreOptions& options);
+  Status write(std::string_view backend_key, std::string_view value, const StoreOptions& options,
+               WritePath path = WritePath::direct);
   // Stores already encoded entry bytes without expiry (build records). Honours read_only
   // and on_error like write().
   Status write_raw(std::string_view backend_key, std::string_view encoded);

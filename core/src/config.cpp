@@ -151,6 +151,12 @@ void apply_on_error(Reader& r, const toml::node& v, const std::string& name, Cac
   if (std::optional<OnError> on_error = r.choice(v, name, kChoices)) c.on_error = *on_error;
 }
 
+void apply_single_flight(Reader& r, const toml::node& v, const std::string& name, CacheConfig& c) {
+  constexpr std::array<std::pair<std::string_view, SingleFlight>, 2> kChoices{
+      {{"process", SingleFlight::process}, {"shared", SingleFlight::shared}}};
+  if (std::optional<SingleFlight> mode = r.choice(v, name, kChoices)) c.single_flight = *mode;
+}
+
 void apply_levels(Reader& r, const toml::node& v, const std::string& name, CacheConfig& c) {
   const auto* entries = v.as_array();
   if (entries == nullptr || entries->empty()) {
@@ -250,7 +256,7 @@ struct CacheSetting {
 };
 
 // In the order of the documentation, which is also the order of "valid keys" lists.
-constexpr std::array<CacheSetting, 13> kCacheSettings{{
+constexpr std::array<CacheSetting, 14> kCacheSettings{{
     {"backend", apply_backend},
     {"location", apply_location},
     {"timeout", apply_timeout},
@@ -262,6 +268,7 @@ constexpr std::array<CacheSetting, 13> kCacheSettings{{
     {"compress", apply_compress},
     {"read_only", apply_read_only},
     {"on_error", apply_on_error},
+    {"single_flight", apply_single_flight},
     {"levels", apply_levels},
     {"options", apply_options},
 }};

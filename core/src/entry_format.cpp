@@ -12,7 +12,10 @@ namespace {
 constexpr char kMagic[3] = {'S', 'C', 'E'};
 constexpr uint8_t kFlagZstd = 1;
 constexpr size_t kFixedHeaderSize = 3 + 1 + 1 + 8 * 5;
-constexpr int kZstdLevel = 3;
+// Level 1, not zstd's default 3: on the example site's HTML pages it compresses as well
+// (5,166 vs 5,198 bytes for a 13 KB page) and faster, and compression is on the path of
+// every cold-build store.
+constexpr int kZstdLevel = 1;
 
 void put_u16(std::string& out, uint16_t v) {
   out.push_back(static_cast<char>(v & 0xFF));

@@ -353,7 +353,15 @@ Result<ClearSummary> execute(Cache& cache, const ClearPlan& plan,
       report(progress, total, total);
       return summary;
     }
-    // Fall through: remove what was planned one key at a time.
+    // Fall through: remove what was planned one key at a time. With nothing planned (a
+    // backend that cannot list keys) the failed sweep is the failure to report.
+    if (plan.removals.empty()) {
+      summary.failed = 1;
+      summary.first_error = status
+                                ? "clearing cache '" + cache.name() + "' failed (see the warning)"
+                                : status.message();
+      return summary;
+    }
   }
   uint64_t done = 0;
   for (const PlannedRemoval& r : plan.removals) {

@@ -27,10 +27,31 @@ std::vector<RecordedInput> recorded_inputs(const Inputs& inputs) {
   return out;
 }
 
-uint64_t micros_since(Clock::time_point start) {
+uint64_t micros_between(Clock::time_point start, Clock::time_point end) {
   return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
+      std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
 }
+
+// Microseconds this thread has spent in cache work (lookups, leases, stores) of memoize
+// calls, nested ones included. A step's recorded cost is its render time minus the cache
+// work of the memoize calls nested in it, so "time saved" counts rendering only and a
+// hit of the outer step is not credited with the inner steps' cache traffic.
+thread_local uint64_t t_cache_work_us = 0;
+
+// Adds the cache work of one memoize call on scope exit: its whole duration minus the
+// render (the render's own nested cache work is already in t_cache_work_us).
+class CacheWorkTimer {
+ public:
+  CacheWorkTimer() : start_(Clock::now()) {}
+  CacheWorkTimer(const CacheWorkTimer&) = delete;
+  CacheWorkTimer& operator=(const CacheWorkTimer&) = delete;
+  ~CacheWorkTimer() { t_cache_work_us += micros_between(start_, Clock::now()) - render_us_; }
+  void rendered(uint64_t render_us) { render_us_ = render_us; }
+
+ private:
+  Clock::time_point start_;
+  uint64_t render_us_ = 0;
+};
 
 }  // namespace
 
@@ -86,6 +107,7 @@ Result<std::string> Cache::memoize(const Step& step, const Inputs& inputs,
 Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, const Digest& key,
                                         const std::function<std::string()>& render,
                                         const MemoOptions& options, uint64_t& cost_us) {
+  CacheWorkTimer cache_work;
   const std::string bkey = backend_key(key);
   std::shared_ptr<BuildSession::State> session = impl_->current_session();
   auto record = [&](bool hit, uint64_t saved_us, uint64_t render_us) {
@@ -103,9 +125,11 @@ Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, 
     return std::move((*found)->value);
   }
 
-  // Across processes: whoever adds the lease renders; the others poll for its output.
+  // Across processes (single_flight = "shared"): whoever adds the lease renders; the
+  // others poll for its output.
   std::string lease_key;
-  if (!impl_->settings.read_only && backend_has(SC_CAP_ADD) && backend_has(SC_CAP_SHARED)) {
+  if (impl_->settings.single_flight == SingleFlight::shared && !impl_->settings.read_only &&
+      backend_has(SC_CAP_ADD) && backend_has(SC_CAP_SHARED)) {
     EntryMeta lease_meta;
     lease_meta.created_ms = now_ms();
     lease_meta.expires_ms = lease_meta.created_ms + kLeaseTtl.count() * 1000;
@@ -114,12 +138,11 @@ Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, 
     // now", never "someone else holds the lease, wait for them". Shared backends expire
     // a lease natively if its holder dies.
     const std::string candidate = key_space() + "lease:" + key.hex();
-    Result<Store*> store = impl_->acquire();
-    Result<bool> leased = store ? (*store)->add(candidate,
-                                                encode_entry(lease_meta, "",
-                                                             PayloadCompression::none),
-                                                kLeaseTtl.count() * 1000)
-                                : Result<bool>(store.status());
+    Result<Store*> store = impl_->acquire_store();
+    Result<bool> leased =
+        store ? (*store)->add(candidate, encode_entry(lease_meta, "", PayloadCompression::none),
+                              kLeaseTtl.count() * 1000)
+              : Result<bool>(store.status());
     if (!leased) {
       if (Status s = impl_->degrade(leased.status(), "lease"); !s) return s;
     } else if (*leased) {
@@ -151,9 +174,13 @@ Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, 
     }
   } release{this, lease_key};
 
+  const uint64_t nested_before = t_cache_work_us;
   const auto start = Clock::now();
   std::string output = render();  // may throw: nothing is stored, the lease is released
-  const uint64_t render_us = micros_since(start);
+  const uint64_t elapsed_us = micros_between(start, Clock::now());
+  cache_work.rendered(elapsed_us);
+  const uint64_t nested_us = t_cache_work_us - nested_before;
+  const uint64_t render_us = elapsed_us > nested_us ? elapsed_us - nested_us : 0;
   cost_us = render_us;
 
   StoreOptions store_options;
@@ -163,7 +190,10 @@ Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, 
   store_options.tags = options.tags;
   store_options.cost_us = render_us;
   store_options.generation = session ? session->record.generation : 0;
-  if (Status status = impl_->write(bkey, output, store_options); !status) return status;
+  // Batched within a build session; a leased step is stored at once, because the lease
+  // is released right after and waiters in other processes poll for the entry.
+  const WritePath path = session && lease_key.empty() ? WritePath::batched : WritePath::direct;
+  if (Status status = impl_->write(bkey, output, store_options, path); !status) return status;
   record(false, 0, render_us);
   return output;
 }

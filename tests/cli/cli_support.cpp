@@ -112,6 +112,10 @@ std::string backend_name(Backend backend) {
       return "file";
     case Backend::noscan:
       return "noscan";
+    case Backend::redis:
+      return "redis";
+    case Backend::memcached:
+      return "memcached";
   }
   return "?";
 }
@@ -144,6 +148,13 @@ void CliTest::configure(Backend backend, const std::string& extra) {
     case Backend::noscan:
       backend_line = "\"" NOSCAN_PLUGIN "\"";
       location = "store";
+      break;
+    case Backend::redis:
+    case Backend::memcached:
+      // An empty location would mean the server's default port: someone else's server.
+      ASSERT_FALSE(server_location_.empty()) << "configure() before the server started";
+      backend_line = "\"" + backend_name(backend) + "\"";
+      location = server_location_;
       break;
   }
   write_config("[cache.default]\nbackend = " + backend_line + "\nlocation = \"" + location +

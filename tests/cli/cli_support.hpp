@@ -29,8 +29,9 @@ Exec run_program(const std::string& program, const std::vector<std::string>& arg
                  const fs::path& cwd, const std::string& input = {},
                  const std::vector<std::string>& env = {});
 
-// The backends the end-to-end tests run against.
-enum class Backend { sqlite, file, noscan };
+// The backends the end-to-end tests run against. redis and memcached need a running
+// server: CliTest::server_location_ says where.
+enum class Backend { sqlite, file, noscan, redis, memcached };
 std::string backend_name(Backend backend);
 
 // Every test gets a temporary directory with a sitecache.toml in it.
@@ -40,7 +41,9 @@ class CliTest : public ::testing::Test {
   void TearDown() override;
 
   // Writes sitecache.toml: cache "default" and cache "other" (a second key prefix in the
-  // same store) on `backend`, plus `extra` appended to [cache.default].
+  // same store) on `backend`, plus `extra` appended to [cache.default]. The redis and
+  // memcached backends are named as plugins ("redis", "memcached") and use
+  // server_location_, which must be set first.
   void configure(Backend backend, const std::string& extra = {});
   void write_config(const std::string& toml);
   fs::path write_file(const fs::path& relative, const std::string& content);
@@ -56,6 +59,8 @@ class CliTest : public ::testing::Test {
 
   fs::path dir_;
   Backend backend_ = Backend::sqlite;
+  // The `location` of the redis or memcached server the test started.
+  std::string server_location_;
 };
 
 // Every byte value, several times, with NULs and newlines in odd places.

@@ -9,7 +9,7 @@ using testing::parse_error;
 
 constexpr std::string_view kCacheKeys =
     "backend, location, timeout, key_prefix, version, max_entries, max_size, cull_frequency, "
-    "compress, read_only, on_error, levels, options";
+    "compress, read_only, on_error, single_flight, levels, options";
 
 struct BadSetting {
   std::string_view line;  // the second line of the file, after "[cache.default]"
@@ -146,6 +146,9 @@ TEST(ConfigErrors, InvalidEnumValues) {
        "site.toml:2:12: cache.default.on_error must be \"miss\" or \"fail\", not \"ignore\""},
       {"on_error = \"\"",
        "site.toml:2:12: cache.default.on_error must be \"miss\" or \"fail\", not \"\""},
+      {"single_flight = \"cluster\"",
+       "site.toml:2:17: cache.default.single_flight must be \"process\" or \"shared\", not "
+       "\"cluster\""},
   });
 }
 

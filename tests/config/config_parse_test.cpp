@@ -25,6 +25,7 @@ cull_frequency = 5
 compress = "none"
 read_only = true
 on_error = "fail"
+single_flight = "shared"
 
 [cache.default.options]
 busy_timeout_ms = 5000
@@ -52,6 +53,7 @@ TEST(ParseConfig, EveryKey) {
   EXPECT_EQ(cache.compress, Compression::none);
   EXPECT_TRUE(cache.read_only);
   EXPECT_EQ(cache.on_error, OnError::fail);
+  EXPECT_EQ(cache.single_flight, SingleFlight::shared);
   // Sorted by key: toml++ does not keep the file's order.
   EXPECT_EQ(
       cache.options,
@@ -80,12 +82,13 @@ TEST(ParseConfig, Origins) {
       {"compress", "site.toml:10:1"},
       {"read_only", "site.toml:11:1"},
       {"on_error", "site.toml:12:1"},
+      {"single_flight", "site.toml:13:1"},
       {"levels", "default"},
-      {"options", "site.toml:14:16"},
-      {"options.busy_timeout_ms", "site.toml:15:1"},
-      {"options.journal", "site.toml:16:1"},
-      {"options.sync", "site.toml:17:1"},
-      {"options.ratio", "site.toml:18:1"},
+      {"options", "site.toml:15:16"},
+      {"options.busy_timeout_ms", "site.toml:16:1"},
+      {"options.journal", "site.toml:17:1"},
+      {"options.sync", "site.toml:18:1"},
+      {"options.ratio", "site.toml:19:1"},
   };
   EXPECT_EQ(origin, expected);
 }
@@ -106,13 +109,15 @@ TEST(ParseConfig, UnsetSettingsKeepDefaultsAndSayDefault) {
   EXPECT_EQ(cache.compress, Compression::zstd);
   EXPECT_FALSE(cache.read_only);
   EXPECT_EQ(cache.on_error, OnError::miss);
+  EXPECT_EQ(cache.single_flight, SingleFlight::process);
   EXPECT_TRUE(cache.options.empty());
   EXPECT_EQ(cache.origin.at("timeout"), "site.toml:2:3");
-  for (const char* key : {"backend", "location", "key_prefix", "version", "max_entries", "max_size",
-                          "cull_frequency", "compress", "read_only", "on_error", "options"}) {
+  for (const char* key :
+       {"backend", "location", "key_prefix", "version", "max_entries", "max_size", "cull_frequency",
+        "compress", "read_only", "on_error", "single_flight", "options"}) {
     EXPECT_EQ(cache.origin.at(key), "default") << key;
   }
-  EXPECT_EQ(cache.origin.size(), 13u);
+  EXPECT_EQ(cache.origin.size(), 14u);
   // A file with caches does not get the embedded default as well.
   EXPECT_EQ(config.caches.count("default"), 0u);
 }
@@ -253,7 +258,7 @@ TEST(DefaultConfig, OneSqliteCache) {
   EXPECT_EQ(cache.timeout, Timeout::after(hours(24 * 7)));
   EXPECT_EQ(cache.key_prefix, "sc");
   EXPECT_EQ(cache.max_entries, std::nullopt);
-  EXPECT_EQ(cache.origin.size(), 13u);
+  EXPECT_EQ(cache.origin.size(), 14u);
   for (const auto& [setting, where] : cache.origin) EXPECT_EQ(where, "default") << setting;
 }
 

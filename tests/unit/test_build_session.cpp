@@ -1,4 +1,4 @@
-// Build sessions: generations, recorded uses, time saved, and the cross-process lease.
+// Build sessions: generations, recorded uses and time saved (leases: test_write_batch.cpp).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,42 +98,6 @@ TEST(BuildSession, RecordsAreNotListedAsEntries) {
                   })
                   .is_ok());
   EXPECT_EQ(entries, 1);
-}
-
-// Two processes share a file cache; both memoize the same step at the same moment. The
-// lease lets only one render; the other waits and returns the first one's output.
-TEST(BuildSession, LeaseMakesTwoProcessesRenderOnce) {
-  fs::path dir = fs::temp_directory_path() / ("sc-lease-" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  fs::path marker = dir / "renders";
-  auto run = [&]() -> std::string {
-    Config config;
-    CacheConfig settings = cache_settings("file");
-    settings.location = (dir / "cache").string();
-    Cache cache(settings, config, [](std::string_view) {});
-    Inputs inputs;
-    inputs.text("page", "shared");
-    Result<std::string> out = cache.memoize(Step{"slow", 1}, inputs, [&] {
-      std::ofstream(marker, std::ios::app) << getpid() << "\n";
-      std::this_thread::sleep_for(std::chrono::milliseconds(600));
-      return std::string("the one render");
-    });
-    return out ? *out : "error: " + out.status().to_string();
-  };
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    _exit(run() == "the one render" ? 0 : 1);
-  }
-  EXPECT_EQ(run(), "the one render");
-  int status = 0;
-  waitpid(child, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  std::ifstream in(marker);
-  int lines = 0;
-  for (std::string line; std::getline(in, line);) ++lines;
-  EXPECT_EQ(lines, 1) << "both processes rendered";
-  fs::remove_all(dir);
 }
 
 }  // namespace

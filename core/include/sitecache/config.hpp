@@ -12,6 +12,7 @@
 //   compress = "zstd"               # or "none"
 //   read_only = false
 //   on_error = "miss"               # or "fail"
+//   single_flight = "process"       # or "shared": leases across processes
 //   levels = ["local", "shared"]    # a tiered cache over other caches, fastest first
 //   [cache.default.options]         # handed to the plugin as strings
 //   busy_timeout_ms = 5000
@@ -44,6 +45,15 @@ enum class OnError {
   miss,  // a backend failure becomes a miss; warned once per cache
   fail,  // a backend failure is returned to the caller
 };
+// Who renders a memoized step that several callers miss at the same moment.
+enum class SingleFlight {
+  process,  // one caller per process; other processes may render it too
+  // One caller across every process sharing the backend: the first to add a lease key
+  // renders, the others poll for its output. Costs two extra backend writes per miss,
+  // and a miss is stored at once rather than batched, so it pays only for renders far
+  // slower than a round trip to the backend (build farms sharing Redis).
+  shared,
+};
 
 struct CacheConfig {
   std::string name;
@@ -58,10 +68,11 @@ struct CacheConfig {
   Compression compress = Compression::zstd;
   bool read_only = false;
   OnError on_error = OnError::miss;
+  SingleFlight single_flight = SingleFlight::process;
   // A tiered cache: the names of other caches of this config, fastest first. Their
   // backend, location, limits, options and read_only are used; everything else (key
-  // prefix, version, timeout, compression, on_error) is this cache's. Empty: a single
-  // backend.
+  // prefix, version, timeout, compression, on_error, single_flight) is this cache's. Empty: a
+  // single backend.
   std::vector<std::string> levels;
   // The [cache.NAME.options] table, values rendered as strings ("true", "5000", "x").
   std::vector<std::pair<std::string, std::string>> options;

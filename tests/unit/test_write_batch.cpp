@@ -1,0 +1,205 @@
+// A build session's stores are batched: visible in the process at once, in the backend
+// when a batch fills or the session finishes; operations that need the whole backend see
+// them; on_error = "fail" and leased steps store at once. Also single_flight: leases only
+// when asked for.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cache_fixture.hpp"
+
+namespace sitecache {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::cache_settings;
+
+class WriteBatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("sc-batch-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  CacheConfig sqlite_settings() const {
+    CacheConfig settings = cache_settings("sqlite");
+    settings.location = (dir_ / "cache.db").string();
+    return settings;
+  }
+
+  static Inputs page(int n) {
+    Inputs inputs;
+    inputs.text("page", "page " + std::to_string(n));
+    return inputs;
+  }
+  static std::string html(int n) { return "<p>page " + std::to_string(n) + "</p>"; }
+
+  // Memoizes page n on `cache`, counting renders.
+  std::string render(Cache& cache, int n) {
+    Result<std::string> out = cache.memoize(Step{"page", 1}, page(n), [&] {
+      ++renders_;
+      return html(n);
+    });
+    return out ? *out : "error: " + out.status().to_string();
+  }
+
+  // Whether a separate Cache (its own backend handle) finds page n in the backend.
+  bool stored(int n) {
+    Config config;
+    Cache other(sqlite_settings(), config);
+    Result<std::optional<StoredValue>> found = other.fetch(step_key(Step{"page", 1}, page(n)));
+    return found.is_ok() && found->has_value() && (*found)->value == html(n);
+  }
+
+  fs::path dir_;
+  int renders_ = 0;
+};
+
+TEST_F(WriteBatchTest, StoresAreServedAtOnceAndLandWhenTheSessionFinishes) {
+  Config config;
+  Cache cache(sqlite_settings(), config);
+  BuildSession build = cache.begin_build();
+  EXPECT_EQ(render(cache, 1), html(1));
+  EXPECT_FALSE(stored(1)) << "one store is not a batch yet";
+  EXPECT_EQ(render(cache, 1), html(1));
+  EXPECT_EQ(renders_, 1) << "the queued entry is a hit in this process";
+  EXPECT_TRUE(cache.fetch(step_key(Step{"page", 1}, page(1))).value().has_value());
+
+  const CacheCounters before = cache.counters();
+  BuildRecord record = build.finish().value();
+  EXPECT_TRUE(stored(1));
+  EXPECT_EQ(record.misses, 1u);
+  EXPECT_EQ(record.hits, 1u);
+  EXPECT_EQ(cache.counters().sets, before.sets + 1) << "counted when the batch is written";
+  EXPECT_GT(cache.counters().bytes_written, before.bytes_written);
+}
+
+TEST_F(WriteBatchTest, AFullBatchIsWrittenDuringTheBuild) {
+  Config config;
+  Cache cache(sqlite_settings(), config);
+  BuildSession build = cache.begin_build();
+  constexpr int kPages = 300;  // more than one batch (256 entries)
+  for (int n = 0; n < kPages; ++n) ASSERT_EQ(render(cache, n), html(n));
+  int landed = 0;
+  for (int n = 0; n < kPages; ++n) landed += stored(n) ? 1 : 0;
+  EXPECT_GE(landed, 256) << "the first full batch is written before the build ends";
+  EXPECT_LT(landed, kPages) << "the rest waits for the next batch";
+  ASSERT_TRUE(build.finish().is_ok());
+  for (int n = 0; n < kPages; ++n) EXPECT_TRUE(stored(n)) << n;
+}
+
+TEST_F(WriteBatchTest, StoresFromManyThreadsAllLand) {
+  Config config;
+  Cache cache(sqlite_settings(), config);
+  BuildSession build = cache.begin_build();
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 150;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        // Overlapping ranges: some pages are rendered by two threads or read back.
+        const int n = (t * kPerThread / 2 + i) % (kThreads * kPerThread / 2 + kPerThread / 2);
+        Result<std::string> out = cache.memoize(Step{"page", 1}, page(n), [&] { return html(n); });
+        if (!out || *out != html(n)) ++wrong;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  ASSERT_TRUE(build.finish().is_ok());
+  for (int n = 0; n < kThreads * kPerThread / 2 + kPerThread / 2; ++n) {
+    EXPECT_TRUE(stored(n)) << n;
+  }
+}
+
+TEST_F(WriteBatchTest, DeleteAndClearSeeQueuedStores) {
+  Config config;
+  Cache cache(sqlite_settings(), config);
+  BuildSession build = cache.begin_build();
+  render(cache, 1);
+  render(cache, 2);
+  ASSERT_TRUE(
+      cache.remove_backend_key(cache.backend_key(step_key(Step{"page", 1}, page(1)))).value());
+  render(cache, 1);
+  EXPECT_EQ(renders_, 3) << "a deleted entry is rendered again";
+
+  ASSERT_TRUE(cache.clear().is_ok());
+  ASSERT_TRUE(build.finish().is_ok());
+  EXPECT_FALSE(stored(1));
+  EXPECT_FALSE(stored(2)) << "clear removed the queued entry too";
+}
+
+TEST_F(WriteBatchTest, OnErrorFailStoresAtOnce) {
+  Config config;
+  CacheConfig settings = sqlite_settings();
+  settings.on_error = OnError::fail;
+  Cache cache(settings, config);
+  BuildSession build = cache.begin_build();
+  render(cache, 1);
+  EXPECT_TRUE(stored(1)) << "every store reports its own failure, so none is deferred";
+  ASSERT_TRUE(build.finish().is_ok());
+}
+
+// Two processes memoize the same slow step at the same moment on one file cache. Each
+// render waits until both have started (at most `barrier`), so the outcome does not depend
+// on scheduling: with the default single_flight = "process" both render; with "shared" the
+// lease makes the second wait for the first's output instead.
+class SingleFlightTest : public WriteBatchTest {
+ protected:
+  int renders_across_processes(SingleFlight mode, std::chrono::milliseconds barrier) {
+    const fs::path marker = dir_ / "renders";
+    auto run = [&]() -> std::string {
+      Config config;
+      CacheConfig settings = cache_settings("file");
+      settings.location = (dir_ / "cache").string();
+      settings.single_flight = mode;
+      Cache cache(settings, config);
+      Result<std::string> out = cache.memoize(Step{"slow", 1}, page(0), [&] {
+        std::ofstream(marker, std::ios::app) << getpid() << "\n";
+        const auto give_up = std::chrono::steady_clock::now() + barrier;
+        while (lines(marker) < 2 && std::chrono::steady_clock::now() < give_up) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return std::string("the render");
+      });
+      return out ? *out : "error: " + out.status().to_string();
+    };
+    pid_t child = fork();
+    if (child == 0) _exit(run() == "the render" ? 0 : 1);
+    EXPECT_EQ(run(), "the render");
+    int status = 0;
+    waitpid(child, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return lines(marker);
+  }
+
+  static int lines(const fs::path& file) {
+    std::ifstream in(file);
+    int count = 0;
+    for (std::string line; std::getline(in, line);) ++count;
+    return count;
+  }
+};
+
+TEST_F(SingleFlightTest, ByDefaultEachProcessRendersForItself) {
+  EXPECT_EQ(renders_across_processes(SingleFlight::process, std::chrono::seconds(5)), 2);
+}
+
+TEST_F(SingleFlightTest, SharedLeaseMakesTwoProcessesRenderOnce) {
+  // The lease holder renders alone, so its wait for a second renderer runs out.
+  EXPECT_EQ(renders_across_processes(SingleFlight::shared, std::chrono::milliseconds(600)), 1);
+}
+
+}  // namespace
+}  // namespace sitecache
