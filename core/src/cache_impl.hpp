@@ -73,8 +73,12 @@ struct Cache::Impl {
     Result<std::string> value = Status(StatusCode::internal, "unset");
     uint64_t cost_us = 0;
   };
+  struct Flight {
+    std::shared_future<FlightResult> result;
+    size_t followers = 0;  // the leader copies its value into the future only for them
+  };
   std::mutex flights_mutex;
-  std::map<Digest, std::shared_future<FlightResult>> flights;
+  std::map<Digest, Flight> flights;
 
   // The open build session, if any (memoize records into it).
   std::mutex session_mutex;

@@ -69,10 +69,11 @@ Result<std::string> Cache::memoize(const Step& step, const Inputs& inputs,
     auto it = impl_->flights.find(key);
     if (it == impl_->flights.end()) {
       flight = promise.get_future().share();
-      impl_->flights.emplace(key, flight);
+      impl_->flights.emplace(key, Impl::Flight{flight, 0});
       leader = true;
     } else {
-      flight = it->second;
+      flight = it->second.result;
+      ++it->second.followers;
     }
   }
   if (!leader) {
@@ -87,19 +88,27 @@ Result<std::string> Cache::memoize(const Step& step, const Inputs& inputs,
     return shared.value;
   }
 
+  // Closes the flight to newcomers and says how many callers wait on it.
   auto finish_flight = [&] {
     std::lock_guard lock(impl_->flights_mutex);
-    impl_->flights.erase(key);
+    auto it = impl_->flights.find(key);
+    const size_t followers = it->second.followers;
+    impl_->flights.erase(it);
+    return followers;
   };
   try {
     uint64_t cost_us = 0;  // what a follower saves by not rendering
     Result<std::string> value = memoize_once(step, inputs, key, render, options, cost_us);
-    promise.set_value(Impl::FlightResult{value, cost_us});
-    finish_flight();
+    // Copying a page into the future costs as much as the rest of a hit: only when read.
+    if (finish_flight() > 0) {
+      promise.set_value(Impl::FlightResult{value, cost_us});
+    } else {
+      promise.set_value(Impl::FlightResult{Status(StatusCode::internal, "unread"), cost_us});
+    }
     return value;
   } catch (...) {
-    promise.set_exception(std::current_exception());
     finish_flight();
+    promise.set_exception(std::current_exception());
     throw;
   }
 }

@@ -26,19 +26,6 @@ fs::path resolved(const fs::path& p) {
   return r.has_filename() ? r : r.parent_path();
 }
 
-bool holds_exactly(const fs::path& path, std::string_view content) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
-      static_cast<uint64_t>(st.st_size) != content.size()) {
-    return false;
-  }
-  try {
-    return read_file(path) == content;
-  } catch (const std::runtime_error&) {
-    return false;
-  }
-}
-
 void write_atomically(const fs::path& path, std::string_view content) {
   const fs::path temp = path.string() + ".sitegen-tmp";
   {
@@ -59,7 +46,9 @@ void write_atomically(const fs::path& path, std::string_view content) {
 
 }  // namespace
 
-OutputTree::OutputTree(fs::path root, const std::vector<fs::path>& keep) : root_(std::move(root)) {
+OutputTree::OutputTree(fs::path root, const std::vector<fs::path>& keep,
+                       sitecache::FileHasher* hasher)
+    : root_(std::move(root)), hasher_(hasher) {
   const fs::path out = resolved(root_);
   for (const fs::path& k : keep) {
     if (same_or_inside(resolved(k), out)) {
@@ -67,6 +56,25 @@ OutputTree::OutputTree(fs::path root, const std::vector<fs::path>& keep) : root_
                                "contains " + k.string() + ", and sitegen removes what it did " +
                                "not produce there");
     }
+  }
+}
+
+bool OutputTree::holds_exactly(const fs::path& path, std::string_view content) const {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<uint64_t>(st.st_size) != content.size()) {
+    return false;
+  }
+  if (hasher_) {
+    // An unchanged file answers from the stat cache without being read; the digest
+    // comparison costs one pass over `content` in memory.
+    sitecache::Result<sitecache::Digest> digest = hasher_->digest(path);
+    return digest.is_ok() && *digest == sitecache::hash_bytes(content);
+  }
+  try {
+    return read_file(path) == content;
+  } catch (const std::runtime_error&) {
+    return false;
   }
 }
 
@@ -91,14 +99,29 @@ size_t OutputTree::remove_stale() {
   std::error_code ec;
   if (!fs::exists(root_, ec)) return 0;
   std::vector<fs::path> stale;
-  std::vector<fs::path> folders;
+  std::vector<fs::path> folders;  // that may be empty once the stale files are gone
   {
     std::lock_guard lock(mutex_);
+    // A folder holding a produced file stays; only the others are checked for emptiness,
+    // so the common case (nothing stale) walks the tree once and opens no folder twice.
+    std::set<std::string, std::less<>> kept;
+    for (const std::string& rel : produced_) {
+      for (size_t slash = rel.find('/'); slash != std::string::npos;
+           slash = rel.find('/', slash + 1)) {
+        kept.insert(rel.substr(0, slash));
+      }
+    }
+    // Every path the iterator yields starts with root_ + separator.
+    const size_t prefix = (root_ / "").native().size();
+    auto relative = [&](const fs::path& path) {
+      const std::string& native = path.native();
+      return std::string_view(native).substr(std::min(prefix, native.size()));
+    };
     for (auto it = fs::recursive_directory_iterator(root_);
          it != fs::recursive_directory_iterator(); ++it) {
       if (it->is_directory() && !it->is_symlink()) {
-        folders.push_back(it->path());
-      } else if (!produced_.contains(it->path().lexically_relative(root_).generic_string())) {
+        if (!kept.contains(relative(it->path()))) folders.push_back(it->path());
+      } else if (!produced_.contains(relative(it->path()))) {
         stale.push_back(it->path());
       }
     }

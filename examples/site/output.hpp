@@ -11,17 +11,23 @@
 #include <string_view>
 #include <vector>
 
+#include <sitecache/memoize.hpp>
+
 namespace sitegen {
 
 class OutputTree {
  public:
   // Throws std::runtime_error when `root` is, or contains, one of `keep` (the content and
   // template folders, the working directory): remove_stale() would delete them.
-  OutputTree(std::filesystem::path root, const std::vector<std::filesystem::path>& keep);
+  // `hasher` (optional, not owned, must outlive this) lets write() recognise an unchanged
+  // output by its stat-cached digest instead of reading it back.
+  OutputTree(std::filesystem::path root, const std::vector<std::filesystem::path>& keep,
+             sitecache::FileHasher* hasher = nullptr);
 
-  // Makes root/rel hold exactly `content`; an identical file (size, then bytes) is left
-  // untouched. A changed file is replaced atomically (temp file + rename). Thread-safe;
-  // two writes of one `rel` in a build are a logic_error.
+  // Makes root/rel hold exactly `content`; an identical file is left untouched (same
+  // size, then same digest through the stat cache, or same bytes without one). A changed
+  // file is replaced atomically (temp file + rename). Thread-safe; two writes of one
+  // `rel` in a build are a logic_error.
   void write(const std::string& rel, std::string_view content);
 
   // Deletes every file under root that no write() of this build named, then the folders
@@ -32,9 +38,12 @@ class OutputTree {
   size_t written() const { return written_; }
 
  private:
+  bool holds_exactly(const std::filesystem::path& path, std::string_view content) const;
+
   std::filesystem::path root_;
+  sitecache::FileHasher* hasher_;
   mutable std::mutex mutex_;
-  std::set<std::string> produced_;  // generic '/'-separated paths relative to root
+  std::set<std::string, std::less<>> produced_;  // '/'-separated paths relative to root
   std::atomic<size_t> written_{0};
 };
 

@@ -50,7 +50,7 @@ class SiteBuild {
         memo_(memo),
         hasher_(hasher),
         renderer_(templates, site),
-        out_(spec.out_dir, spec.keep),
+        out_(spec.out_dir, spec.keep, hasher),
         engine_(std::string(kGenerator) + "; " + markdown_engine() + "; " + highlighter_.engine()) {
   }
 

@@ -19,18 +19,6 @@ sp::Status invalid(std::string message) {
   return sp::Status(sp::Code::invalid_argument, std::move(message));
 }
 
-sp::Status read_int(const sp::Options& options, std::string_view key, int64_t fallback,
-                    int64_t minimum, int64_t maximum, int64_t& out) {
-  sp::Status status;
-  out = options.get_int(key, fallback, status);
-  if (!status.is_ok()) return status;
-  if (out < minimum || out > maximum) {
-    return invalid("option '" + std::string(key) + "' must be from " + std::to_string(minimum) +
-                   " to " + std::to_string(maximum) + ", got " + std::to_string(out));
-  }
-  return sp::Status::ok();
-}
-
 sp::Status check_ttl(int64_t ttl_ms) {
   if (ttl_ms >= 0) return sp::Status::ok();
   return invalid("ttl_ms must be >= 0 (0 = no expiry), got " + std::to_string(ttl_ms));
@@ -59,14 +47,12 @@ sp::Status MemcachedBackend::create(const sp::Options& options,
   if (status.is_ok()) status = parse_servers(options.get_or("location", ""), settings.servers);
   int64_t connect_ms = 0, io_ms = 0, retry_ms = 0, pool_size = 0, item_max = 0, refresh = 0;
   constexpr int64_t kMaxMs = 600000;
-  if (status.is_ok()) status = read_int(options, "connect_timeout_ms", 200, 1, kMaxMs, connect_ms);
-  if (status.is_ok()) status = read_int(options, "io_timeout_ms", 500, 1, kMaxMs, io_ms);
-  if (status.is_ok()) status = read_int(options, "retry_interval_ms", 1000, 0, kMaxMs, retry_ms);
-  if (status.is_ok()) status = read_int(options, "pool_size", 8, 1, 1024, pool_size);
-  if (status.is_ok()) {
-    status = read_int(options, "item_size_max", 1 << 20, 1 << 16, 1 << 30, item_max);
-  }
-  if (status.is_ok()) status = read_int(options, "namespace_refresh_ms", 250, 0, 60000, refresh);
+  connect_ms = options.get_int("connect_timeout_ms", 200, 1, kMaxMs, status);
+  io_ms = options.get_int("io_timeout_ms", 500, 1, kMaxMs, status);
+  retry_ms = options.get_int("retry_interval_ms", 1000, 0, kMaxMs, status);
+  pool_size = options.get_int("pool_size", 8, 1, 1024, status);
+  item_max = options.get_int("item_size_max", 1 << 20, 1 << 16, 1 << 30, status);
+  refresh = options.get_int("namespace_refresh_ms", 250, 0, 60000, status);
   if (!status.is_ok()) return status;
   settings.connect_timeout_ms = static_cast<int>(connect_ms);
   settings.io_timeout_ms = static_cast<int>(io_ms);

@@ -81,6 +81,35 @@ TEST(BuildSession, RecordsRoundTripAndTimeSavedMatchesStoredCosts) {
   EXPECT_FALSE(BuildRecord::from_json("{not json").is_ok());
 }
 
+TEST(BuildRecordJson, EscapesAndRoundTripsAwkwardStrings) {
+  BuildRecord record;
+  record.generation = 7;
+  record.cache = "de\"fault\\";
+  record.ended_ms = 1;
+  record.steps["st\nep"] = StepCounters{1, 2, 3, 4};
+  const std::string control("a\x01\x1f\tb", 5);
+  record.uses.push_back(RecordedUse{"k:1:ab",
+                                    "st\nep",
+                                    "posts/caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80.md",
+                                    true,
+                                    {{control, "0123456789abcdef"}}});
+  record.uses.push_back(RecordedUse{"k:1:cd", "s", "bad\xff\xc3(\xed\xa0\x80.md", false, {}});
+
+  Result<BuildRecord> parsed = BuildRecord::from_json(record.to_json());
+  ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string() << "\n" << record.to_json();
+  EXPECT_EQ(parsed->cache, record.cache);
+  EXPECT_EQ(parsed->steps.at("st\nep").render_us, 4u);
+  ASSERT_EQ(parsed->uses.size(), 2u);
+  EXPECT_EQ(parsed->uses[0].slot, record.uses[0].slot) << "valid UTF-8 passes through";
+  EXPECT_EQ(parsed->uses[0].inputs.at(0).name, control);
+  EXPECT_TRUE(parsed->uses[0].hit);
+  // Invalid bytes (a lone 0xff, a truncated sequence, an encoded surrogate) become U+FFFD.
+  const std::string replacement = "\xef\xbf\xbd";
+  EXPECT_EQ(parsed->uses[1].slot, "bad" + replacement + replacement + "(" + replacement +
+                                      replacement + replacement + ".md");
+  EXPECT_EQ(parsed->to_json(), BuildRecord::from_json(parsed->to_json())->to_json());
+}
+
 TEST(BuildSession, RecordsAreNotListedAsEntries) {
   Config config;
   Cache cache(cache_settings("memory"), config);

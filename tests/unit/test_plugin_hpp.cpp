@@ -3,6 +3,7 @@
 
 #include "backend.hpp"
 #include "plugin_loader.hpp"
+#include "sitecache/plugin.hpp"
 
 namespace sitecache {
 namespace {
@@ -29,6 +30,28 @@ TEST(PluginHpp, ExceptionsBecomeInternalErrors) {
   Result<bool> removed = (*backend)->remove("k");
   ASSERT_FALSE(removed.is_ok());
   EXPECT_NE(removed.status().message().find("unknown exception"), std::string::npos);
+}
+
+TEST(PluginHppOptions, RangeCheckedIntegersReportTheFirstProblem) {
+  plugin::Options options;
+  options.add("pool_size", "16");
+  options.add("too_big", "5000");
+  options.add("word", "many");
+  plugin::Status status;
+  EXPECT_EQ(options.get_int("pool_size", 8, 1, 1024, status), 16);
+  EXPECT_EQ(options.get_int("absent", 8, 1, 1024, status), 8);
+  EXPECT_TRUE(status.is_ok());
+
+  EXPECT_EQ(options.get_int("too_big", 8, 1, 1024, status), 8);
+  EXPECT_EQ(status.code(), plugin::Code::invalid_argument);
+  EXPECT_EQ(status.message(), "option 'too_big' must be from 1 to 1024, got 5000");
+  EXPECT_EQ(options.get_int("word", 8, 1, 1024, status), 8);
+  EXPECT_EQ(status.message(), "option 'too_big' must be from 1 to 1024, got 5000")
+      << "a later problem does not hide the first";
+
+  plugin::Status other;
+  EXPECT_EQ(options.get_int("word", 8, 1, 1024, other), 8);
+  EXPECT_EQ(other.message(), "option 'word' must be an integer, got 'many'");
 }
 
 }  // namespace

@@ -130,6 +130,22 @@ class Options {
     }
     return result;
   }
+  // An integer option that must lie in [minimum, maximum]; `fallback` when absent. On a
+  // bad value writes an error into `status` unless it already holds one (so a run of
+  // reads reports the first problem) and returns fallback.
+  int64_t get_int(std::string_view key, int64_t fallback, int64_t minimum, int64_t maximum,
+                  Status& status) const {
+    Status parsed;
+    const int64_t value = get_int(key, fallback, parsed);
+    if (parsed.is_ok() && (value < minimum || value > maximum)) {
+      parsed = Status(Code::invalid_argument,
+                      "option '" + std::string(key) + "' must be from " + std::to_string(minimum) +
+                          " to " + std::to_string(maximum) + ", got " + std::to_string(value));
+    }
+    if (parsed.is_ok()) return value;
+    if (status.is_ok()) status = std::move(parsed);
+    return fallback;
+  }
   bool get_bool(std::string_view key, bool fallback, Status& status) const {
     auto value = get(key);
     if (!value) return fallback;
