@@ -49,26 +49,27 @@ std::string build_record_key(const Cache& cache, uint64_t generation) {
   return cache.key_space() + "builds:" + digits;
 }
 
-void BuildSession::State::record_use(const std::string& key, const std::string& step,
-                                     const std::string& slot, bool hit, uint64_t saved_us,
-                                     uint64_t render_us, const std::vector<RecordedInput>& inputs) {
+void BuildSession::State::record_use(Use use, const std::string& key, const std::string& step,
+                                     const std::string& slot, uint64_t micros,
+                                     std::vector<RecordedInput> inputs) {
+  const bool hit = use == Use::hit;
   std::lock_guard lock(mutex);
   if (finished) return;
   StepCounters& counters = record.steps[step];
   if (hit) {
     ++record.hits;
     ++counters.hits;
-    record.saved_us += saved_us;
-    counters.saved_us += saved_us;
+    record.saved_us += micros;
+    counters.saved_us += micros;
   } else {
     ++record.misses;
     ++counters.misses;
-    record.render_us += render_us;
-    counters.render_us += render_us;
+    record.render_us += micros;
+    counters.render_us += micros;
   }
   auto [it, inserted] = use_index.emplace(key, record.uses.size());
   if (inserted) {
-    record.uses.push_back(RecordedUse{key, step, slot, hit, inputs});
+    record.uses.push_back(RecordedUse{key, step, slot, hit, std::move(inputs)});
   } else {
     record.uses[it->second].hit = record.uses[it->second].hit || hit;
   }

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "sitecache/build.hpp"
 #include "sitecache/cache.hpp"
@@ -19,15 +20,16 @@ struct BuildSession::State {
   Cache* cache = nullptr;
   std::mutex mutex;  // guards everything below
   BuildRecord record;
-  std::map<std::string, size_t> use_index;  // backend key -> position in record.uses
+  std::unordered_map<std::string, size_t> use_index;  // backend key -> position in uses
   CacheCounters counters_at_start;
   bool finished = false;
 
-  // Thread-safe. A key used several times in one build is recorded once (as a hit if
-  // any use was a hit: the entry was available).
-  void record_use(const std::string& key, const std::string& step, const std::string& slot,
-                  bool hit, uint64_t saved_us, uint64_t render_us,
-                  const std::vector<RecordedInput>& inputs);
+  enum class Use { hit, miss };
+  // Thread-safe. `micros` is the render time a hit saved, or a miss spent. A key used
+  // several times in one build is recorded once (as a hit if any use was a hit: the entry
+  // was available).
+  void record_use(Use use, const std::string& key, const std::string& step, const std::string& slot,
+                  uint64_t micros, std::vector<RecordedInput> inputs);
 };
 
 }  // namespace sitecache

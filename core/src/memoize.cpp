@@ -81,8 +81,8 @@ Result<std::string> Cache::memoize(const Step& step, const Inputs& inputs,
     Impl::FlightResult shared = flight.get();
     if (shared.value) {
       if (auto session = impl_->current_session()) {
-        session->record_use(backend_key(key), step.name, options.slot, /*hit=*/true, shared.cost_us,
-                            0, recorded_inputs(inputs));
+        session->record_use(BuildSession::State::Use::hit, backend_key(key), step.name,
+                            options.slot, shared.cost_us, recorded_inputs(inputs));
       }
     }
     return shared.value;
@@ -119,10 +119,9 @@ Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, 
   CacheWorkTimer cache_work;
   const std::string bkey = backend_key(key);
   std::shared_ptr<BuildSession::State> session = impl_->current_session();
-  auto record = [&](bool hit, uint64_t saved_us, uint64_t render_us) {
+  auto record = [&](BuildSession::State::Use use, uint64_t micros) {
     if (session) {
-      session->record_use(bkey, step.name, options.slot, hit, saved_us, render_us,
-                          recorded_inputs(inputs));
+      session->record_use(use, bkey, step.name, options.slot, micros, recorded_inputs(inputs));
     }
   };
 
@@ -130,7 +129,7 @@ Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, 
   if (!found) return found.status();
   if (found->has_value()) {
     cost_us = (*found)->info.cost_us;
-    record(true, cost_us, 0);
+    record(BuildSession::State::Use::hit, cost_us);
     return std::move((*found)->value);
   }
 
@@ -165,7 +164,7 @@ Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, 
         Result<std::optional<StoredValue>> theirs = impl_->read(bkey);
         if (theirs && theirs->has_value()) {
           cost_us = (*theirs)->info.cost_us;
-          record(true, cost_us, 0);
+          record(BuildSession::State::Use::hit, cost_us);
           return std::move((*theirs)->value);
         }
         // The holder finished without storing (or the store failed): stop waiting.
@@ -203,7 +202,7 @@ Result<std::string> Cache::memoize_once(const Step& step, const Inputs& inputs, 
   // is released right after and waiters in other processes poll for the entry.
   const WritePath path = session && lease_key.empty() ? WritePath::batched : WritePath::direct;
   if (Status status = impl_->write(bkey, output, store_options, path); !status) return status;
-  record(false, 0, render_us);
+  record(BuildSession::State::Use::miss, render_us);
   return output;
 }
 
