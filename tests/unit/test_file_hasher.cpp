@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "cache_fixture.hpp"
 #include "sitecache/memoize.hpp"
 
 namespace sitecache {
@@ -14,15 +15,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class FileHasherTest : public ::testing::Test {
+class FileHasherTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sc-hash-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   fs::path write(const std::string& name, const std::string& content) {
     fs::path path = dir_ / name;
     std::ofstream(path, std::ios::binary) << content;
@@ -31,7 +25,6 @@ class FileHasherTest : public ::testing::Test {
   // ctime cannot be set back, so tests of the remembered path shorten the racy window
   // instead of ageing files.
   static constexpr std::chrono::milliseconds kNoWindow{0};
-  fs::path dir_;
 };
 
 TEST_F(FileHasherTest, WarmLookupsDoNotReadUnchangedFiles) {

@@ -25,23 +25,18 @@ void sitecache_hash(KeyBuilder& key, const Point& p) {
   key.add_int(p.x).add_int(p.y);
 }
 
-class MemoizeTest : public ::testing::Test {
+class MemoizeTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sc-memo-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
+    TempDirTest::SetUp();
     hasher_ = std::make_unique<FileHasher>(dir_ / "stat-cache");
     cache_ = std::make_unique<Cache>(cache_settings("memory"), config_, warnings_.sink());
   }
-  void TearDown() override { fs::remove_all(dir_); }
   fs::path write(const std::string& name, const std::string& content) {
     std::ofstream(dir_ / name, std::ios::binary) << content;
     return dir_ / name;
   }
 
-  fs::path dir_;
   Config config_;
   CapturedWarnings warnings_;
   std::unique_ptr<FileHasher> hasher_;

@@ -21,7 +21,9 @@ struct ServerCase {
 
 class ServerFaults : public ::testing::TestWithParam<ServerCase> {};
 
-std::string page(int i) { return "<article>" + std::to_string(i * 7919) + "</article>"; }
+std::string page(int i) {
+  return "<article>" + std::to_string(i * 7919) + "</article>";
+}
 
 TEST_P(ServerFaults, KilledMidBuildCostsMissesAndOneWarning) {
   const ServerCase& sc = GetParam();

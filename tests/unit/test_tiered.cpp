@@ -16,22 +16,13 @@ namespace {
 namespace fs = std::filesystem;
 using testing::CapturedWarnings;
 
-class TieredTest : public ::testing::Test {
+class TieredTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sc-tier-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   Config parse(const std::string& toml) {
     Result<Config> config = parse_config(toml, dir_ / "sitecache.toml", dir_);
     EXPECT_TRUE(config.is_ok()) << config.status().to_string();
     return config ? config.value() : Config{};
   }
-  fs::path dir_;
   CapturedWarnings warnings_;
 };
 

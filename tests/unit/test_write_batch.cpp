@@ -19,17 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 using testing::cache_settings;
 
-class WriteBatchTest : public ::testing::Test {
+class WriteBatchTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sc-batch-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   CacheConfig sqlite_settings() const {
     CacheConfig settings = cache_settings("sqlite");
     settings.location = (dir_ / "cache.db").string();
@@ -60,7 +51,6 @@ class WriteBatchTest : public ::testing::Test {
     return found.is_ok() && found->has_value() && (*found)->value == html(n);
   }
 
-  fs::path dir_;
   int renders_ = 0;
 };
 
