@@ -37,6 +37,9 @@ const std::vector<PluginCase> kConformanceCases = {
     {"memcached", MEMCACHED_PLUGIN, {{"location", "{env:SITECACHE_TEST_MEMCACHED}"}},
      Stores::everything, 2100, needs_server("SITECACHE_TEST_MEMCACHED")},
 #endif
+#ifdef FLATDIR_PLUGIN
+    {"flatdir", FLATDIR_PLUGIN, {{"location", "{tmp}/flat"}}},
+#endif
 };
 
 }  // namespace sitecache::testing
