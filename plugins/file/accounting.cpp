@@ -68,6 +68,7 @@ Status Accounting::open(int location_fd, bool read_only, const std::string& loca
                     errno);
   }
   out.reset(new Accounting(location_fd, std::move(fd), read_only));
+  out->read();
   return Status::ok();
 }
 
@@ -105,22 +106,56 @@ void Accounting::store_locked(const Totals& totals) const {
   [[maybe_unused]] ssize_t written = pwrite(fd_.get(), buffer, kStateSize, 0);
 }
 
-Totals Accounting::read() {
+Accounting::~Accounting() {
   std::lock_guard guard(mutex_);
-  refresh_locked();
-  FileLock lock(fd_.get(), LOCK_SH);
-  return load_locked();
+  if (pending_writes_ > 0) share_locked();
 }
 
-Totals Accounting::adjust(int64_t entries, int64_t bytes) {
-  std::lock_guard guard(mutex_);
+Totals Accounting::share_locked() {
   refresh_locked();
   FileLock lock(fd_.get(), LOCK_EX);
   Totals totals = load_locked();
-  totals.entries = std::max<int64_t>(0, totals.entries + entries);
-  totals.bytes = std::max<int64_t>(0, totals.bytes + bytes);
+  totals.entries = std::max<int64_t>(0, totals.entries + pending_.entries);
+  totals.bytes = std::max<int64_t>(0, totals.bytes + pending_.bytes);
   store_locked(totals);
+  pending_ = Totals{};
+  pending_writes_ = 0;
+  shared_ = totals;
   return totals;
+}
+
+Totals Accounting::read() {
+  std::lock_guard guard(mutex_);
+  if (pending_writes_ > 0) return share_locked();
+  refresh_locked();
+  FileLock lock(fd_.get(), LOCK_SH);
+  shared_ = load_locked();
+  return shared_;
+}
+
+Totals Accounting::adjust(int64_t entries, int64_t bytes, bool share_now) {
+  std::lock_guard guard(mutex_);
+  pending_.entries += entries;
+  pending_.bytes += bytes;
+  const int64_t now = now_ms();
+  if (pending_writes_++ == 0) pending_since_ms_ = now;
+  if (share_now || read_only_ || pending_writes_ >= kMaxPendingWrites ||
+      now - pending_since_ms_ >= kMaxPendingMs) {
+    return share_locked();
+  }
+  return known_locked();
+}
+
+Totals Accounting::known() {
+  std::lock_guard guard(mutex_);
+  return known_locked();
+}
+
+Totals Accounting::known_locked() const {
+  Totals view = shared_;
+  view.entries = std::max<int64_t>(0, view.entries + pending_.entries);
+  view.bytes = std::max<int64_t>(0, view.bytes + pending_.bytes);
+  return view;
 }
 
 void Accounting::finish_pass(const Totals& at_start, int64_t entries, int64_t bytes, int64_t now) {
@@ -132,6 +167,7 @@ void Accounting::finish_pass(const Totals& at_start, int64_t entries, int64_t by
   result.bytes = std::max<int64_t>(0, bytes + (current.bytes - at_start.bytes));
   result.last_pass_ms = now;
   store_locked(result);
+  shared_ = result;
 }
 
 PassLock PassLock::try_acquire(int location_fd) {

@@ -11,6 +11,9 @@
 namespace sitecache::file {
 namespace {
 
+// Entry files up to this size are read whole in one call when the value is wanted.
+constexpr uint64_t kSingleReadMax = uint64_t{4} << 20;
+
 // Reads exactly `size` bytes at `offset`, retrying short reads. Returns 0 or errno (EIO
 // when the file is shorter than fstat said: it changed under us).
 int read_fully(int fd, uint8_t* data, size_t size, size_t offset) {
@@ -60,6 +63,10 @@ LoadOutcome load_entry(int shard_fd, const char* name, bool with_value, LoadedEn
     }
     return LoadOutcome::io_error;
   }
+  return load_open_entry(std::move(fd), with_value, out, keep);
+}
+
+LoadOutcome load_open_entry(Fd fd, bool with_value, LoadedEntry& out, Fd* keep) {
   if (fstat(fd.get(), &out.st) != 0) {
     out.error = errno;
     return LoadOutcome::io_error;
@@ -67,9 +74,12 @@ LoadOutcome load_entry(int shard_fd, const char* name, bool with_value, LoadedEn
   if (!S_ISREG(out.st.st_mode)) return LoadOutcome::not_regular;
   auto file_size = static_cast<uint64_t>(out.st.st_size);
   if (file_size < kHeaderSize) return LoadOutcome::garbled;
-  // The head first: the rest is read (and memory for it allocated) only once the header
-  // vouches for the file's size, so a huge planted file costs nothing.
-  auto head_size = static_cast<size_t>(std::min<uint64_t>(file_size, kMaxHeadSize));
+  // A value up to kSingleReadMax is read with its head in one call. Bigger files are read
+  // head first, and the rest (and memory for it) only once the header vouches for the
+  // file's size, so a huge planted file costs nothing.
+  const bool at_once = with_value && file_size <= kSingleReadMax;
+  auto head_size =
+      static_cast<size_t>(at_once ? file_size : std::min<uint64_t>(file_size, kMaxHeadSize));
   out.bytes.resize(head_size);
   if (int err = read_fully(fd.get(), out.bytes.data(), head_size, 0); err != 0) {
     out.error = err;
@@ -79,12 +89,14 @@ LoadOutcome load_entry(int shard_fd, const char* name, bool with_value, LoadedEn
   if (!decode_header(out.bytes, file_size, out.header, key)) return LoadOutcome::garbled;
   out.key.assign(key);
   if (with_value) {
-    out.bytes.resize(static_cast<size_t>(file_size));
-    if (int err = read_fully(fd.get(), out.bytes.data() + head_size, out.bytes.size() - head_size,
-                             head_size);
-        err != 0) {
-      out.error = err;
-      return LoadOutcome::io_error;
+    if (head_size < file_size) {
+      out.bytes.resize(static_cast<size_t>(file_size));
+      if (int err = read_fully(fd.get(), out.bytes.data() + head_size, out.bytes.size() - head_size,
+                               head_size);
+          err != 0) {
+        out.error = err;
+        return LoadOutcome::io_error;
+      }
     }
     if (hash_value(out.value()) != out.header.value_hash) return LoadOutcome::garbled;
   }
@@ -136,6 +148,12 @@ Status TempEntry::write(int shard_fd, std::string_view key, std::span<const uint
 
 int TempEntry::replace(const char* name) {
   if (renameat(dir_fd_, name_.c_str(), dir_fd_, name) != 0) return errno;
+  name_.clear();
+  return 0;
+}
+
+int TempEntry::publish_new(const char* name) {
+  if (renameat2(dir_fd_, name_.c_str(), dir_fd_, name, RENAME_NOREPLACE) != 0) return errno;
   name_.clear();
   return 0;
 }

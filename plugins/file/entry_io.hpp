@@ -1,7 +1,8 @@
 // Reading one entry file safely, and writing one atomically.
 //
-// Reads open with O_NOFOLLOW | O_NONBLOCK and insist on a regular file, so a planted
-// symlink is never followed and a planted FIFO never blocks. Writes go to a new temporary
+// Reads open with O_NOFOLLOW (or openat2's RESOLVE_NO_SYMLINKS, see layout.hpp) and
+// O_NONBLOCK and insist on a regular file, so a planted symlink is never followed and a
+// planted FIFO never blocks. Writes go to a new temporary
 // file (O_CREAT | O_EXCL, mode 0600) in the entry's own shard directory and are then
 // renamed or linked into place, so a reader sees the old file or the new one, never a
 // torn one, and a crash leaves at most a temporary file that maintenance removes later.
@@ -50,6 +51,9 @@ struct LoadedEntry {
 // `keep` is not null and the result is ok, the open descriptor is handed over to it.
 LoadOutcome load_entry(int shard_fd, const char* name, bool with_value, LoadedEntry& out,
                        Fd* keep = nullptr);
+// The same for a file the caller opened itself (read-only, O_NONBLOCK, never through a
+// symlink).
+LoadOutcome load_open_entry(Fd fd, bool with_value, LoadedEntry& out, Fd* keep = nullptr);
 
 // A fully written entry in a temporary file, not yet visible under its final name.
 // Destroying it removes whatever is then under its temporary name. Not thread-safe; one
@@ -70,6 +74,9 @@ class TempEntry {
   // Atomically replaces `name` (whatever it was, including a symlink: the link itself is
   // replaced, its target untouched). Returns 0 or errno.
   int replace(const char* name);
+  // Publishes under `name` only if nothing is there (renameat2 RENAME_NOREPLACE). Returns
+  // 0 or errno: EEXIST when taken, EINVAL or ENOSYS where the file system cannot do it.
+  int publish_new(const char* name);
   // Publishes under `name` only if nothing is there (link(2): atomic across processes,
   // also on NFS). Returns 0 or errno (EEXIST when taken).
   int link_if_absent(const char* name);

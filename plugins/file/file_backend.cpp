@@ -106,16 +106,32 @@ Status FileBackend::lookup(std::string_view key, LoadedEntry& entry, Fd* keep) {
   if (Status status = check_key(key); !status.is_ok()) return status;
   if (!location_fd_.valid()) return Status::not_found();
   EntryPath path = entry_path(key);
+  // Fast path: the entry in one openat2 call, no shard descriptor. ENOENT / ENOTDIR (no
+  // such entry or shard) and ELOOP (a planted symlink on the way) are misses, as below.
+  LoadOutcome outcome = LoadOutcome::absent;
+  Fd file =
+      open_beneath(location_fd_.get(), path.relative, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   Fd shard;
-  if (Status status = open_shard(location_fd_.get(), path.shard, false, location_, shard);
-      !status.is_ok() || !shard.valid()) {
-    return status.is_ok() ? Status::not_found() : status;
+  if (file.valid()) {
+    outcome = load_open_entry(std::move(file), true, entry, keep);
+  } else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP) {
+    if (Status status = open_shard(location_fd_.get(), path.shard, false, location_, shard);
+        !status.is_ok() || !shard.valid()) {
+      return status.is_ok() ? Status::not_found() : status;
+    }
+    outcome = load_entry(shard.get(), path.name, true, entry, keep);
   }
-  switch (load_entry(shard.get(), path.name, true, entry, keep)) {
+  switch (outcome) {
     case LoadOutcome::ok:
       break;
     case LoadOutcome::garbled:
-      if (!read_only_) remove_if_same(shard.get(), path.name, entry.st.st_ino);
+      if (read_only_) return Status::not_found();
+      if (!shard.valid()) {
+        // Failing to open it only leaves the garbage for maintenance.
+        Status ignored = open_shard(location_fd_.get(), path.shard, false, location_, shard);
+        (void)ignored;
+      }
+      if (shard.valid()) remove_if_same(shard.get(), path.name, entry.st.st_ino);
       return Status::not_found();
     case LoadOutcome::io_error:
       return io_error("cannot read entry", shard_where(path) + "/" + path.name, entry.error);
@@ -175,13 +191,18 @@ Status FileBackend::set(std::string_view key, Bytes value, int64_t ttl_ms) {
   if (Status status = prepare(key, value, ttl_ms, path, shard, temp); !status.is_ok()) {
     return status;
   }
+  // A new key (the common case in a content-addressed cache) is published without
+  // looking first; only an existing name is examined, for the counters, then replaced.
+  int err = temp.publish_new(path.name);
+  bool was_file = false;
   struct stat old {};
-  bool replaced = fstatat(shard.get(), path.name, &old, AT_SYMLINK_NOFOLLOW) == 0;
-  if (int err = temp.replace(path.name); err != 0) {
-    return io_error("cannot store entry", shard_where(path) + "/" + path.name, err);
+  if (err == EEXIST || err == EINVAL || err == ENOSYS) {
+    was_file =
+        fstatat(shard.get(), path.name, &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode);
+    err = temp.replace(path.name);
   }
+  if (err != 0) return io_error("cannot store entry", shard_where(path) + "/" + path.name, err);
   if (fsync_) fsync(shard.get());
-  bool was_file = replaced && S_ISREG(old.st_mode);
   after_write(was_file ? 0 : 1, static_cast<int64_t>(temp.file_size()) -
                                     (was_file ? static_cast<int64_t>(old.st_size) : 0));
   return Status::ok();

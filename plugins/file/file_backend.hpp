@@ -18,8 +18,9 @@
 //     it and a read hit advances it with futimens (at most once per kAccessResolutionMs).
 //     Published files are never written into, so nothing else moves it; atime is not used
 //     because relatime / noatime and any other reader of the files make it meaningless.
-//   - Limits are checked against shared approximate counters (accounting.hpp) on every
-//     write; only a maintenance pass lists the tree.
+//   - Limits are checked on every write against shared approximate counters
+//     (accounting.hpp; far from a limit a process shares its deltas in small batches);
+//     only a maintenance pass lists the tree.
 //   - A read-only cache never creates, modifies or removes anything (not even access
 //     times or garbled files); its writes fail with SC_UNSUPPORTED. A read-only cache whose
 //     location does not exist is empty.

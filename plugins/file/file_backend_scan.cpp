@@ -10,7 +10,9 @@ namespace sitecache::file {
 
 void FileBackend::after_write(int64_t entries, int64_t bytes) {
   if (!accounting_) return;
-  Totals totals = accounting_->adjust(entries, bytes);
+  Totals known = accounting_->known();
+  bool near = limits_.near(known.entries + entries, known.bytes + bytes);
+  Totals totals = accounting_->adjust(entries, bytes, near);
   if (limits_.exceeded(totals.entries, totals.bytes) ||
       now_ms() - totals.last_pass_ms >= kMaintenanceIntervalMs) {
     maintain(false);
@@ -58,7 +60,7 @@ Status FileBackend::clear(std::string_view prefix) {
     }
     return true;
   });
-  if (accounting_) accounting_->adjust(-removed, -removed_bytes);
+  if (accounting_) accounting_->adjust(-removed, -removed_bytes, true);
   return Status::ok();
 }
 

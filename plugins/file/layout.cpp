@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -79,6 +81,28 @@ Fd::~Fd() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+Fd open_beneath(int dir_fd, const char* path, int flags, mode_t mode) {
+  // Remembered per process: a kernel without openat2 (or a seccomp filter that refuses
+  // it) costs one failed call, not one per operation.
+  static std::atomic<bool> unavailable{false};
+  if (unavailable.load(std::memory_order_relaxed)) {
+    errno = ENOSYS;
+    return Fd();
+  }
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags);
+  how.mode = (flags & O_CREAT) != 0 ? mode : 0;  // openat2 rejects a mode without O_CREAT
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+  long fd = syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
+  if (fd >= 0) return Fd(static_cast<int>(fd));
+  // EPERM: seccomp profiles that predate openat2 refuse it that way.
+  if (errno == ENOSYS || errno == EPERM || errno == E2BIG) {
+    unavailable.store(true, std::memory_order_relaxed);
+    errno = ENOSYS;
+  }
+  return Fd();
+}
+
 EntryPath entry_path(std::string_view key) {
   XXH128_canonical_t canonical;
   XXH128_canonicalFromHash(&canonical, XXH3_128bits(key.data(), key.size()));
@@ -91,6 +115,12 @@ EntryPath entry_path(std::string_view key) {
   hex2(canonical.digest[0], path.level1);
   hex2(canonical.digest[1], path.level2);
   path.shard = canonical.digest[0] * 256u + canonical.digest[1];
+  std::memcpy(path.shard_dir, path.level1, 2);
+  path.shard_dir[2] = '/';
+  std::memcpy(path.shard_dir + 3, path.level2, 3);
+  std::memcpy(path.relative, path.shard_dir, 5);
+  path.relative[5] = '/';
+  std::memcpy(path.relative + 6, path.name, 33);
   return path;
 }
 
@@ -113,9 +143,10 @@ std::string make_temp_name() {
     return (static_cast<uint64_t>(device()) << 32) ^ device();
   }();
   uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
-  uint64_t salt = XXH3_64bits_withSeed(&n, sizeof(n), seed ^ static_cast<uint64_t>(getpid()));
+  const pid_t pid = getpid();
+  uint64_t salt = XXH3_64bits_withSeed(&n, sizeof(n), seed ^ static_cast<uint64_t>(pid));
   char buffer[80];
-  std::snprintf(buffer, sizeof(buffer), ".tmp.%ld.%llu.%016llx", static_cast<long>(getpid()),
+  std::snprintf(buffer, sizeof(buffer), ".tmp.%ld.%llu.%016llx", static_cast<long>(pid),
                 static_cast<unsigned long long>(n), static_cast<unsigned long long>(salt));
   return buffer;
 }
@@ -161,6 +192,12 @@ Status open_shard(int location_fd, uint32_t shard, bool create, const std::strin
   char l2[3];
   hex2(shard >> 8, l1);
   hex2(shard & 0xff, l2);
+  // The common case in one call: both levels exist and are real directories. Anything
+  // else (missing, planted symlink, no openat2) takes the component-wise path below,
+  // which creates, repairs and reports.
+  char both[6] = {l1[0], l1[1], '/', l2[0], l2[1], '\0'};
+  out = open_beneath(location_fd, both, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (out.valid()) return Status::ok();
   Fd first;
   Status status = open_level(location_fd, l1, create, location + "/" + l1, first);
   if (!status.is_ok() || !first.valid()) {

@@ -17,9 +17,11 @@
 //
 // Containment: the location directory is opened once when the backend is created
 // (following any symlink in the configured path at that moment: pointing `.sitecache` at
-// a faster disk is legitimate). Everything after that is reached with openat() relative to
-// that descriptor, one component at a time, with O_NOFOLLOW, so a symlink planted inside
-// the location, as a shard directory or as an entry, is never followed. Writers replace
+// a faster disk is legitimate). Everything after that is reached relative to that
+// descriptor without following any symlink: in one openat2() call with RESOLVE_BENEATH |
+// RESOLVE_NO_SYMLINKS where the kernel has it (Linux 5.6+), else with openat() one
+// component at a time with O_NOFOLLOW. Either way a symlink planted inside the location,
+// as a shard directory or as an entry, is never followed. Writers replace
 // such symlinks rather than write through them, and never write into an existing inode
 // (every write is a new temporary file renamed into place), so a hard link planted inside
 // the location cannot redirect a write either.
@@ -75,7 +77,9 @@ struct EntryPath {
   char level1[3];
   char level2[3];
   char name[33];
-  uint32_t shard;  // level1 * 256 + level2, the scan cursor's unit
+  char shard_dir[6];  // "<level1>/<level2>"
+  char relative[39];  // "<level1>/<level2>/<name>", relative to the location
+  uint32_t shard;     // level1 * 256 + level2, the scan cursor's unit
 };
 
 EntryPath entry_path(std::string_view key);
@@ -98,6 +102,12 @@ Status io_error(std::string_view what, const std::string& path, int err);
 // directory. Fails with SC_IO naming the path when it cannot be created or opened; with
 // !create a missing directory leaves `out` invalid and returns OK.
 Status open_location(const std::string& path, bool create, Fd& out);
+
+// openat2(dir_fd, path, flags, mode) resolving every component of the relative `path`
+// beneath dir_fd without following symlinks (a symlink anywhere fails with ELOOP).
+// Returns an invalid Fd with errno set; errno ENOSYS means the kernel (or a seccomp
+// filter) does not offer openat2, and callers then take the component-wise path.
+Fd open_beneath(int dir_fd, const char* path, int flags, mode_t mode = 0);
 
 // Opens the shard directory `shard` below `location_fd` without following symlinks. With
 // !create, a missing shard, or anything other than a real directory in its place, leaves

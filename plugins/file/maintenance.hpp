@@ -11,6 +11,7 @@
 #ifndef SITECACHE_FILE_MAINTENANCE_HPP
 #define SITECACHE_FILE_MAINTENANCE_HPP
 
+#include <algorithm>
 #include <cstdint>
 
 #include "accounting.hpp"
@@ -25,6 +26,12 @@ struct Limits {
 
   bool exceeded(int64_t entries, int64_t bytes) const {
     return (max_entries > 0 && entries > max_entries) || (max_bytes > 0 && bytes > max_bytes);
+  }
+  // Within 1/8 of a limit (or 64 entries of max_entries): close enough that every write's
+  // delta is shared with other processes at once rather than batched (accounting.hpp).
+  bool near(int64_t entries, int64_t bytes) const {
+    return (max_entries > 0 && entries + std::max<int64_t>(max_entries / 8, 64) >= max_entries) ||
+           (max_bytes > 0 && bytes + max_bytes / 8 >= max_bytes);
   }
 };
 

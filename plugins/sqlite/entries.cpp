@@ -112,38 +112,42 @@ Status EntryTable::erase_access(int64_t rowid, std::string_view action) {
 Status EntryTable::put(std::string_view key, Bytes value, int64_t expires_ms, int64_t now,
                        bool only_if_absent, bool& stored) {
   stored = false;
-  ResetOnExit reset_find(find_);
-  find_.bind_text(1, key);
-  int rc = find_.step();
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return connection_.error(rc, "set");
   const auto size = static_cast<int64_t>(value.size());
-  int64_t rowid = 0;
-  if (rc == SQLITE_ROW) {
-    if (only_if_absent && is_live(find_.column_int(1), now)) return Status::ok();
-    rowid = find_.column_int(0);
-    const int64_t old_size = find_.column_int(2);
-    find_.reset();
-    ResetOnExit reset_update(update_);
-    update_.bind(1, rowid);
-    update_.bind(2, expires_ms);
-    update_.bind(3, size);
-    update_.bind_blob(4, value);
-    rc = update_.step();
-    if (rc != SQLITE_DONE) return connection_.error(rc, "set");
-    pending_.bytes += size - old_size;
-  } else {
-    find_.reset();
+  // Insert first: a new key (the common case: new content is a new key) then costs one
+  // statement. The UNIQUE index refuses an existing key before the row is written.
+  {
     ResetOnExit reset_insert(insert_);
     insert_.bind_text(1, key);
     insert_.bind(2, expires_ms);
     insert_.bind(3, size);
     insert_.bind_blob(4, value);
-    rc = insert_.step();
-    if (rc != SQLITE_DONE) return connection_.error(rc, "set");
-    rowid = sqlite3_last_insert_rowid(connection_.db());
-    pending_.entries += 1;
-    pending_.bytes += footprint(key, size);
+    int rc = insert_.step();
+    if (rc == SQLITE_DONE) {
+      const int64_t rowid = sqlite3_last_insert_rowid(connection_.db());
+      pending_.entries += 1;
+      pending_.bytes += footprint(key, size);
+      if (Status status = set_access(rowid, now, "set"); !status.is_ok()) return status;
+      stored = true;
+      return Status::ok();
+    }
+    if (rc != SQLITE_CONSTRAINT_UNIQUE) return connection_.error(rc, "set");
   }
+  ResetOnExit reset_find(find_);
+  find_.bind_text(1, key);
+  int rc = find_.step();
+  if (rc != SQLITE_ROW) return connection_.error(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "set");
+  if (only_if_absent && is_live(find_.column_int(1), now)) return Status::ok();
+  const int64_t rowid = find_.column_int(0);
+  const int64_t old_size = find_.column_int(2);
+  find_.reset();
+  ResetOnExit reset_update(update_);
+  update_.bind(1, rowid);
+  update_.bind(2, expires_ms);
+  update_.bind(3, size);
+  update_.bind_blob(4, value);
+  rc = update_.step();
+  if (rc != SQLITE_DONE) return connection_.error(rc, "set");
+  pending_.bytes += size - old_size;
   if (Status status = set_access(rowid, now, "set"); !status.is_ok()) return status;
   stored = true;
   return Status::ok();
@@ -255,7 +259,7 @@ Status EntryTable::totals(Totals& out) {
 Status EntryTable::flush_totals() {
   if (pending_.entries == 0 && pending_.bytes == 0) return Status::ok();
   for (const auto& [name, delta] : {std::pair<const char*, int64_t>{"entries", pending_.entries},
-                                   std::pair<const char*, int64_t>{"bytes", pending_.bytes}}) {
+                                    std::pair<const char*, int64_t>{"bytes", pending_.bytes}}) {
     ResetOnExit reset(add_totals_);
     add_totals_.bind(1, delta);
     add_totals_.bind_text(2, name);
