@@ -92,6 +92,10 @@ def parse_args():
 def timed(cmd, cwd, env=None):
     """Runs cmd; returns (wall seconds, peak RSS in KiB). The wall time is taken here
     (/usr/bin/time only has 10 ms resolution), the RSS from /usr/bin/time -f %M."""
+    # Write back what the previous run and the untimed setup (an rm -rf of 10,000 files)
+    # left dirty, so that this run is not charged for it: without this the clean
+    # scenarios of the 10,000-page site varied by 2-3x from run to run.
+    os.sync()
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
         full = ["/usr/bin/time", "-f", "%M", "-o", out.name] + cmd
         start = time.perf_counter()
@@ -115,6 +119,20 @@ class Site:
                        check=True, stdout=subprocess.DEVNULL)
         shutil.copytree(os.path.join(REPO, "examples", "site", "templates"), self.templates)
         self.edits = 0
+        self.fresh = 0  # output folders handed out by fresh_out()
+
+    def fresh_out(self):
+        """A new, empty output folder for a clean build. Clean builds never reuse a folder
+        deleted moments before: ext4 steers new inodes away from recently deleted ones
+        (for a minute or more), so an rm -rf of 10,000 page folders made every later
+        scenario's mkdirs slower than the first scenario's, by up to 2x. All of a size's
+        folders are deleted together after its last scenario (remove_fresh)."""
+        self.fresh += 1
+        return os.path.join(self.dir, "public-clean-%d" % self.fresh)
+
+    def remove_fresh(self):
+        for n in range(1, self.fresh + 1):
+            shutil.rmtree(os.path.join(self.dir, "public-clean-%d" % n), ignore_errors=True)
 
     def sitegen(self, *extra, env=None):
         cmd = [self.args.sitegen, "--jobs", str(self.args.jobs), "--quiet",
@@ -135,11 +153,10 @@ class Site:
     def measure(self, key):
         """One run of scenario `key` (its setup untimed); None when it cannot run."""
         if key == "nocache":
-            self.reset(out=self.out)
-            return self.sitegen("--no-cache")
+            return self.sitegen("--no-cache", "--out", self.fresh_out())
         if key == "cold":
-            self.reset(cache=True, out=self.out)
-            return self.sitegen()
+            self.reset(cache=True)
+            return self.sitegen("--out", self.fresh_out())
         if key == "warm":
             return self.sitegen()
         if key == "edit_page":
@@ -151,19 +168,15 @@ class Site:
                         "<!-- edited by the benchmark, edit %d -->\n")
             return self.sitegen()
         if key == "dummy":
-            self.reset(out=self.out)
-            return self.sitegen(env=dict(os.environ, SITECACHE_DISABLE="1"))
+            return self.sitegen("--out", self.fresh_out(),
+                                env=dict(os.environ, SITECACHE_DISABLE="1"))
         if key == "copy":
-            copy = self.out + "-copy"
-            self.reset(out=copy)
-            return timed(["cp", "-r", self.out, copy], self.dir)
+            return timed(["cp", "-r", self.out, self.fresh_out()], self.dir)
         if key == "hugo":
             hugo = shutil.which("hugo")
             if not hugo or self.args.no_hugo:
                 return None
-            out = os.path.join(self.dir, "hugo-public")
-            self.reset(out=out)
-            return timed([hugo, "--quiet", "-s", self.dir, "-d", out], self.dir)
+            return timed([hugo, "--quiet", "-s", self.dir, "-d", self.fresh_out()], self.dir)
         raise ValueError(key)
 
 
@@ -188,6 +201,7 @@ def run_size(args, work, pages, runs):
                             "runs": [s[0] for s in samples]}
         shown = "%.3f s" % results[key]["median_s"] if key in results else "skipped"
         print("  %6d pages  %-22s %s" % (pages, label, shown), flush=True)
+    site.remove_fresh()
     return results
 
 
