@@ -13,7 +13,9 @@ namespace {
 // Expired entries are deleted by writes at most this often, a bounded batch at a time, so
 // a cache without limits does not keep dead rows forever.
 constexpr int64_t kPurgeIntervalMs = 60'000;
-constexpr int64_t kPurgeBatch = 1000;
+// Rows the periodic purge looks at for expired entries, continuing across handles and
+// processes from the meta row 'purge_after'.
+constexpr int64_t kPurgeWindow = 4096;
 
 std::string recreate_hint(const Settings& settings) {
   if (settings.read_only) return "";
@@ -126,8 +128,11 @@ Status SqliteBackend::write(std::string_view operation,
   }
   if (status.is_ok()) status = body(now);
   if (status.is_ok() && now >= next_purge_ms_) {
+    int64_t after = 0;
     int64_t purged = 0;
-    status = table_->erase_expired(now, kPurgeBatch, purged);
+    status = table_->purge_position(after);
+    if (status.is_ok()) status = table_->sweep_expired(after, kPurgeWindow, now, purged);
+    if (status.is_ok()) status = table_->set_purge_position(after);
   }
   int64_t evicted = 0;
   if (status.is_ok()) status = enforce_limits(*table_, limits_, now, evicted);

@@ -6,13 +6,16 @@ namespace {
 
 // What a row counts for in the "bytes" total.
 constexpr std::string_view kFootprint = "size + length(CAST(key AS BLOB))";
+// An entry's last use: its access row's time, or its write time (schema.hpp).
+constexpr std::string_view kLastUsed = "coalesce(a.last_access_ms, e.rowid >> 20)";
+static_assert(kRowidTimeShift == 20, "kLastUsed spells out kRowidTimeShift");
 
 int64_t footprint(std::string_view key, int64_t value_size) {
   return static_cast<int64_t>(key.size()) + value_size;
 }
 
 std::string scan_sql(bool values, bool bounded) {
-  std::string sql = "SELECT e.rowid, e.key, e.size, e.expires_ms, a.last_access_ms";
+  std::string sql = "SELECT e.rowid, e.key, e.size, e.expires_ms, " + std::string(kLastUsed);
   if (values) sql += ", e.value";
   // NOT INDEXED: walking the table in rowid order makes a whole scan one pass. With the key
   // index, a prefix that matches most keys (every key shares the cache's key_prefix) would
@@ -44,12 +47,17 @@ Status EntryTable::prepare(Connection& connection, std::unique_ptr<EntryTable>& 
   std::unique_ptr<EntryTable> table(new EntryTable(connection));
   EntryTable& t = *table;
   const std::string returning = " RETURNING rowid, " + std::string(kFootprint);
+  const std::string last_used(kLastUsed);
   const std::pair<Statement*, std::string> statements[] = {
-      {&t.lookup_,
-       "SELECT e.expires_ms, e.rowid, a.last_access_ms, e.value FROM entries AS e "
-       "LEFT JOIN entry_access AS a ON a.entry_id = e.rowid WHERE e.key = ?1"},
+      {&t.lookup_, "SELECT e.expires_ms, e.rowid, " + last_used +
+                       ", e.value FROM entries AS e "
+                       "LEFT JOIN entry_access AS a ON a.entry_id = e.rowid WHERE e.key = ?1"},
       {&t.find_, "SELECT rowid, expires_ms, size FROM entries WHERE key = ?1"},
-      {&t.insert_, "INSERT INTO entries(key, expires_ms, size, value) VALUES (?1, ?2, ?3, ?4)"},
+      // The rowid encodes the write time and stays above every existing one (schema.hpp);
+      // max(rowid) is a seek to the last page, which the insert touches anyway.
+      {&t.insert_,
+       "INSERT INTO entries(rowid, key, expires_ms, size, value) VALUES "
+       "(max(?5, coalesce((SELECT max(rowid) FROM entries), 0) + 1), ?1, ?2, ?3, ?4)"},
       {&t.update_, "UPDATE entries SET expires_ms = ?2, size = ?3, value = ?4 WHERE rowid = ?1"},
       {&t.erase_key_, "DELETE FROM entries WHERE key = ?1 RETURNING rowid, expires_ms, size"},
       {&t.touch_,
@@ -59,19 +67,25 @@ Status EntryTable::prepare(Connection& connection, std::unique_ptr<EntryTable>& 
        "INSERT INTO entry_access(entry_id, last_access_ms) VALUES (?1, ?2) "
        "ON CONFLICT(entry_id) DO UPDATE SET last_access_ms = excluded.last_access_ms"},
       {&t.record_access_,
-       "UPDATE entry_access SET last_access_ms = ?2 WHERE entry_id = ?1 AND last_access_ms < ?2"},
+       "INSERT INTO entry_access(entry_id, last_access_ms) "
+       "SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM entries WHERE rowid = ?1) "
+       "ON CONFLICT(entry_id) DO UPDATE SET last_access_ms = excluded.last_access_ms "
+       "WHERE last_access_ms < excluded.last_access_ms"},
       {&t.erase_access_, "DELETE FROM entry_access WHERE entry_id = ?1"},
       {&t.erase_range_, "DELETE FROM entries WHERE key >= ?1 AND key < ?2" + returning},
       {&t.erase_from_, "DELETE FROM entries WHERE key >= ?1" + returning},
-      {&t.erase_expired_,
-       "DELETE FROM entries WHERE rowid IN (SELECT rowid FROM entries "
-       "WHERE expires_ms > 0 AND expires_ms <= ?1 LIMIT ?2)" +
-           returning},
+      {&t.expiry_window_,
+       "SELECT rowid, expires_ms FROM entries WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"},
+      // Eviction merges two streams that indexes already order (lru_victims).
       // CROSS JOIN keeps entry_access outer, so the LRU index gives the order.
-      {&t.lru_,
-       "SELECT a.entry_id, e.size + length(CAST(e.key AS BLOB)) FROM entry_access AS a "
-       "CROSS JOIN entries AS e ON e.rowid = a.entry_id "
+      {&t.lru_accessed_,
+       "SELECT a.entry_id, a.last_access_ms, e.size + length(CAST(e.key AS BLOB)) "
+       "FROM entry_access AS a CROSS JOIN entries AS e ON e.rowid = a.entry_id "
        "ORDER BY a.last_access_ms, a.entry_id"},
+      {&t.lru_unread_,
+       "SELECT e.rowid, e.rowid >> 20, e.size + length(CAST(e.key AS BLOB)) FROM entries AS e "
+       "WHERE NOT EXISTS (SELECT 1 FROM entry_access AS a WHERE a.entry_id = e.rowid) "
+       "ORDER BY e.rowid"},
       {&t.erase_rowid_, "DELETE FROM entries WHERE rowid = ?1" + returning},
       {&t.totals_,
        "SELECT coalesce((SELECT value FROM meta WHERE key = 'entries'), 0), "
@@ -79,6 +93,10 @@ Status EntryTable::prepare(Connection& connection, std::unique_ptr<EntryTable>& 
       // One point update per counter: an IN list makes SQLite build an ephemeral table
       // on every write transaction (measured: a heap grow/shrink per set).
       {&t.add_totals_, "UPDATE meta SET value = value + ?1 WHERE key = ?2"},
+      {&t.purge_position_, "SELECT value FROM meta WHERE key = 'purge_after'"},
+      {&t.set_purge_position_,
+       "INSERT INTO meta(key, value) VALUES ('purge_after', ?1) "
+       "ON CONFLICT(key) DO UPDATE SET value = excluded.value"},
       {&t.scan_keys_range_, scan_sql(false, true)},
       {&t.scan_keys_from_, scan_sql(false, false)},
       {&t.scan_values_range_, scan_sql(true, true)},
@@ -121,12 +139,12 @@ Status EntryTable::put(std::string_view key, Bytes value, int64_t expires_ms, in
     insert_.bind(2, expires_ms);
     insert_.bind(3, size);
     insert_.bind_blob(4, value);
+    insert_.bind(5, rowid_floor(now));
     int rc = insert_.step();
     if (rc == SQLITE_DONE) {
-      const int64_t rowid = sqlite3_last_insert_rowid(connection_.db());
+      // No access row: the rowid records the write time.
       pending_.entries += 1;
       pending_.bytes += footprint(key, size);
-      if (Status status = set_access(rowid, now, "set"); !status.is_ok()) return status;
       stored = true;
       return Status::ok();
     }
@@ -148,6 +166,7 @@ Status EntryTable::put(std::string_view key, Bytes value, int64_t expires_ms, in
   rc = update_.step();
   if (rc != SQLITE_DONE) return connection_.error(rc, "set");
   pending_.bytes += size - old_size;
+  // The rowid keeps the first write's time; the access row records this one.
   if (Status status = set_access(rowid, now, "set"); !status.is_ok()) return status;
   stored = true;
   return Status::ok();
@@ -219,11 +238,49 @@ Status EntryTable::erase_prefix(std::string_view prefix, int64_t& removed) {
   return drain_deletes(statement, "clear", removed);
 }
 
-Status EntryTable::erase_expired(int64_t now, int64_t limit, int64_t& removed) {
-  ResetOnExit reset(erase_expired_);
-  erase_expired_.bind(1, now);
-  erase_expired_.bind(2, limit);
-  return drain_deletes(erase_expired_, "delete expired entries", removed);
+Status EntryTable::sweep_expired(int64_t& after, int64_t window, int64_t now, int64_t& removed) {
+  expired_.clear();
+  int64_t looked_at = 0;
+  int64_t last = after;
+  {
+    ResetOnExit reset(expiry_window_);
+    expiry_window_.bind(1, after);
+    expiry_window_.bind(2, window);
+    int rc = SQLITE_DONE;
+    while ((rc = expiry_window_.step()) == SQLITE_ROW) {
+      ++looked_at;
+      last = expiry_window_.column_int(0);
+      if (!is_live(expiry_window_.column_int(1), now)) expired_.push_back(last);
+    }
+    if (rc != SQLITE_DONE) return connection_.error(rc, "delete expired entries");
+  }
+  // Deleted after the window is read: a delete under a running SELECT of the same table
+  // would leave the SELECT's position undefined.
+  for (int64_t rowid : expired_) {
+    if (Status status = erase_rowid(rowid); !status.is_ok()) return status;
+  }
+  removed += static_cast<int64_t>(expired_.size());
+  after = looked_at < window ? 0 : last;
+  return Status::ok();
+}
+
+Status EntryTable::purge_position(int64_t& after) {
+  ResetOnExit reset(purge_position_);
+  int rc = purge_position_.step();
+  if (rc == SQLITE_DONE) {
+    after = 0;
+    return Status::ok();
+  }
+  if (rc != SQLITE_ROW) return connection_.error(rc, "read purge position");
+  after = purge_position_.column_int(0);
+  return Status::ok();
+}
+
+Status EntryTable::set_purge_position(int64_t after) {
+  ResetOnExit reset(set_purge_position_);
+  set_purge_position_.bind(1, after);
+  int rc = set_purge_position_.step();
+  return rc == SQLITE_DONE ? Status::ok() : connection_.error(rc, "write purge position");
 }
 
 Status EntryTable::erase_rowid(int64_t rowid) {
@@ -233,18 +290,61 @@ Status EntryTable::erase_rowid(int64_t rowid) {
   return drain_deletes(erase_rowid_, "evict", removed);
 }
 
-Status EntryTable::lru_victims(int64_t entries, int64_t bytes, std::vector<int64_t>& rowids) {
-  ResetOnExit reset(lru_);
-  int64_t covered_bytes = 0;
-  int rc = SQLITE_DONE;
-  while ((static_cast<int64_t>(rowids.size()) < entries || covered_bytes < bytes) &&
-         (rc = lru_.step()) == SQLITE_ROW) {
-    rowids.push_back(lru_.column_int(0));
-    covered_bytes += lru_.column_int(1);
+namespace {
+
+// One of lru_victims' two ordered streams: rows of (rowid, last use, footprint).
+class LruStream {
+ public:
+  explicit LruStream(Statement& statement) : statement_(statement), reset_(statement) {}
+  LruStream(const LruStream&) = delete;
+  LruStream& operator=(const LruStream&) = delete;
+
+  // Moves to the next row; returns SQLITE_ROW, SQLITE_DONE or an error code.
+  int advance() {
+    rc_ = statement_.step();
+    return rc_;
   }
-  bool satisfied = static_cast<int64_t>(rowids.size()) >= entries && covered_bytes >= bytes;
-  if (satisfied || rc == SQLITE_DONE) return Status::ok();
-  return connection_.error(rc, "choose entries to evict");
+  bool has_row() const { return rc_ == SQLITE_ROW; }
+  bool failed() const { return rc_ != SQLITE_ROW && rc_ != SQLITE_DONE; }
+  int rc() const { return rc_; }
+  int64_t rowid() const { return statement_.column_int(0); }
+  int64_t last_used() const { return statement_.column_int(1); }
+  int64_t footprint() const { return statement_.column_int(2); }
+  // True when this stream's current row was used before `other`'s (ties: older write).
+  bool before(const LruStream& other) const {
+    if (!other.has_row()) return true;
+    if (last_used() != other.last_used()) return last_used() < other.last_used();
+    return rowid() < other.rowid();
+  }
+
+ private:
+  Statement& statement_;
+  ResetOnExit reset_;
+  int rc_ = SQLITE_DONE;
+};
+
+}  // namespace
+
+Status EntryTable::lru_victims(int64_t entries, int64_t bytes, std::vector<int64_t>& rowids) {
+  // Entries read since written, by access time (entry_access_lru), and entries never read
+  // since written, by rowid = write time. Both are index walks; merged they give the LRU
+  // order without an access row per write.
+  LruStream accessed(lru_accessed_);
+  LruStream unread(lru_unread_);
+  accessed.advance();
+  unread.advance();
+  int64_t covered_bytes = 0;
+  while ((static_cast<int64_t>(rowids.size()) < entries || covered_bytes < bytes) &&
+         (accessed.has_row() || unread.has_row())) {
+    LruStream& next = accessed.has_row() && accessed.before(unread) ? accessed : unread;
+    rowids.push_back(next.rowid());
+    covered_bytes += next.footprint();
+    next.advance();
+  }
+  for (const LruStream* stream : {&accessed, &unread}) {
+    if (stream->failed()) return connection_.error(stream->rc(), "choose entries to evict");
+  }
+  return Status::ok();
 }
 
 Status EntryTable::totals(Totals& out) {

@@ -1,6 +1,7 @@
-// Row-level access to the entries and entry_access tables through statements prepared once
-// per connection, and the running totals (entry count, bytes) that replace COUNT(*).
-// Every method that adds or deletes an entry adds or deletes its access row too.
+// Row-level access to the entries and entry_access tables (schema version 2, schema.hpp)
+// through statements prepared once per connection, and the running totals (entry count,
+// bytes) that replace COUNT(*). A new entry gets a rowid that encodes its write time and no
+// access row; every method that deletes an entry deletes its access row too.
 //
 // Totals: every change made through this class is added to a pending delta, and the caller
 // writes the delta into the meta rows (flush_totals) in the same transaction as the change.
@@ -20,12 +21,18 @@
 #include <string_view>
 #include <vector>
 
+#include "schema.hpp"
 #include "sql.hpp"
 
 namespace sitecache::sqlite {
 
 inline bool is_live(int64_t expires_ms, int64_t now) {
   return expires_ms == 0 || expires_ms > now;
+}
+
+// The smallest rowid a row written at `now` gets (schema.hpp).
+inline int64_t rowid_floor(int64_t now) {
+  return now << kRowidTimeShift;
 }
 
 struct Totals {
@@ -49,8 +56,9 @@ class EntryTable {
   static Status prepare(Connection& connection, std::unique_ptr<EntryTable>& out);
 
   // Finds a live entry. On a hit calls on_hit(Bytes value, int64_t rowid,
-  // int64_t last_access_ms) while the value bytes are valid, and sets found; an absent or
-  // expired entry leaves found false.
+  // int64_t last_used_ms) while the value bytes are valid (last_used_ms: the access row's
+  // time, or the write time without one), and sets found; an absent or expired entry
+  // leaves found false.
   template <class OnHit>
   Status lookup(std::string_view key, int64_t now, bool& found, OnHit&& on_hit) {
     found = false;
@@ -74,17 +82,24 @@ class EntryTable {
   Status erase(std::string_view key, int64_t now, bool& removed);
   // Sets a live entry's expiry (0 = never); `touched` is false when there is none.
   Status touch(std::string_view key, int64_t expires_ms, int64_t now, bool& touched);
-  // Raises the last access time of the entry with this rowid to `ms` (never lowers it).
-  // Does nothing when the entry is gone.
+  // Raises the last access time of the entry with this rowid to `ms` (never lowers it;
+  // creates its access row when it has none). Does nothing when the entry is gone.
   Status record_access(int64_t rowid, int64_t ms);
   // Deletes every entry whose key starts with `prefix` (all of them for "").
   Status erase_prefix(std::string_view prefix, int64_t& removed);
-  // Deletes up to `limit` entries that expired at or before `now`.
-  Status erase_expired(int64_t now, int64_t limit, int64_t& removed);
-  // Rowids in least-recently-used order (oldest access first, then oldest insert) until
-  // at least `entries` rows and `bytes` bytes are covered.
+  // Looks at up to `window` entries with rowids greater than `after`, in rowid order, and
+  // deletes those that expired at or before `now`. `after` becomes the last rowid looked
+  // at, or 0 when the sweep reached the end of the table.
+  Status sweep_expired(int64_t& after, int64_t window, int64_t now, int64_t& removed);
+  // Rowids in least-recently-used order until at least `entries` rows and `bytes` bytes
+  // are covered. An entry's last use is its access row's time, or its write time when it
+  // has none; ties go to the older write (smaller rowid).
   Status lru_victims(int64_t entries, int64_t bytes, std::vector<int64_t>& rowids);
   Status erase_rowid(int64_t rowid);
+
+  // The persisted position of the periodic expiry purge (meta row 'purge_after').
+  Status purge_position(int64_t& after);
+  Status set_purge_position(int64_t after);
 
   // Totals as committed in the meta rows plus this transaction's pending delta.
   Status totals(Totals& out);
@@ -110,10 +125,11 @@ class EntryTable {
   Connection& connection_;
   Totals pending_;
   std::vector<int64_t> deleted_;  // scratch for drain_deletes
+  std::vector<int64_t> expired_;  // scratch for sweep_expired
   Statement lookup_, find_, insert_, update_, erase_key_, touch_;
   Statement set_access_, record_access_, erase_access_;
-  Statement erase_range_, erase_from_, erase_expired_, lru_, erase_rowid_;
-  Statement totals_, add_totals_;
+  Statement erase_range_, erase_from_, expiry_window_, lru_accessed_, lru_unread_, erase_rowid_;
+  Statement totals_, add_totals_, purge_position_, set_purge_position_;
   Statement scan_keys_range_, scan_keys_from_, scan_values_range_, scan_values_from_;
 };
 

@@ -7,8 +7,8 @@ namespace sitecache::sqlite {
 
 namespace {
 
-// Expired rows are deleted in chunks so one statement never holds a huge RETURNING set.
-constexpr int64_t kExpiredChunk = 1000;
+// Rows looked at per step of the sweep for expired entries (bounds the scratch memory).
+constexpr int64_t kSweepWindow = 4096;
 
 bool over(const Totals& totals, const Limits& limits) {
   return (limits.max_entries > 0 && totals.entries > limits.max_entries) ||
@@ -23,13 +23,15 @@ Status enforce_limits(EntryTable& table, const Limits& limits, int64_t now, int6
   if (Status status = table.totals(totals); !status.is_ok()) return status;
   if (!over(totals, limits)) return Status::ok();
 
-  for (int64_t removed = kExpiredChunk; removed == kExpiredChunk;) {
-    removed = 0;
-    if (Status status = table.erase_expired(now, kExpiredChunk, removed); !status.is_ok()) {
+  // A whole-table sweep (there is no expiry index, schema.hpp). It runs once per cull, and
+  // a cull removes at least 1/cull_frequency of the entries, so it costs a few rows per
+  // write on average.
+  int64_t after = 0;
+  do {
+    if (Status status = table.sweep_expired(after, kSweepWindow, now, evicted); !status.is_ok()) {
       return status;
     }
-    evicted += removed;
-  }
+  } while (after != 0);
   if (Status status = table.totals(totals); !status.is_ok()) return status;
   if (!over(totals, limits)) return Status::ok();
 

@@ -3,9 +3,11 @@
 // Runs at the end of every write transaction, after that transaction's changes, and costs
 // one read of the running totals (a single-row lookup) when nothing is over a limit. When a
 // limit is exceeded:
-//   1. every expired entry is deleted (it is garbage anyway);
-//   2. if still over, least recently used entries go (oldest last_access_ms, then oldest
-//      insert): at least enough to get under the limit, and at least 1/cull_frequency of
+//   1. every expired entry is deleted (it is garbage anyway), found by one sweep of the
+//      table;
+//   2. if still over, least recently used entries go (oldest last use, i.e. the access
+//      time of an entry read since written and the write time of one not, then oldest
+//      write): at least enough to get under the limit, and at least 1/cull_frequency of
 //      the entries (max_entries) or of the byte budget (max_size), so that a full cache
 //      pays for eviction once per many writes, not on every write (Django's culling).
 //      cull_frequency 0 empties the cache, as in Django.
