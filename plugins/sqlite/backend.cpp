@@ -83,7 +83,7 @@ Status SqliteBackend::recover(Status failure) {
     return Status(Code::corruption, failure.message() + recreate_hint(settings_));
   }
   close();
-  access_.clear();
+  access_.reset();
   std::string moved_to;
   Status status = move_aside(settings_.path, identity_, moved_to);
   if (status.is_ok()) status = open_once();

@@ -1,5 +1,7 @@
 #include "entries.hpp"
 
+#include "access_log.hpp"
+
 namespace sitecache::sqlite {
 
 namespace {
@@ -47,11 +49,9 @@ Status EntryTable::prepare(Connection& connection, std::unique_ptr<EntryTable>& 
   std::unique_ptr<EntryTable> table(new EntryTable(connection));
   EntryTable& t = *table;
   const std::string returning = " RETURNING rowid, " + std::string(kFootprint);
-  const std::string last_used(kLastUsed);
   const std::pair<Statement*, std::string> statements[] = {
-      {&t.lookup_, "SELECT e.expires_ms, e.rowid, " + last_used +
-                       ", e.value FROM entries AS e "
-                       "LEFT JOIN entry_access AS a ON a.entry_id = e.rowid WHERE e.key = ?1"},
+      // No join with entry_access: AccessLog decides from the write time (access_log.hpp).
+      {&t.lookup_, "SELECT expires_ms, rowid, value FROM entries WHERE key = ?1"},
       {&t.find_, "SELECT rowid, expires_ms, size FROM entries WHERE key = ?1"},
       // The rowid encodes the write time and stays above every existing one (schema.hpp);
       // max(rowid) is a seek to the last page, which the insert touches anyway.
@@ -70,7 +70,7 @@ Status EntryTable::prepare(Connection& connection, std::unique_ptr<EntryTable>& 
        "INSERT INTO entry_access(entry_id, last_access_ms) "
        "SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM entries WHERE rowid = ?1) "
        "ON CONFLICT(entry_id) DO UPDATE SET last_access_ms = excluded.last_access_ms "
-       "WHERE last_access_ms < excluded.last_access_ms"},
+       "WHERE last_access_ms <= excluded.last_access_ms - ?3"},
       {&t.erase_access_, "DELETE FROM entry_access WHERE entry_id = ?1"},
       {&t.erase_range_, "DELETE FROM entries WHERE key >= ?1 AND key < ?2" + returning},
       {&t.erase_from_, "DELETE FROM entries WHERE key >= ?1" + returning},
@@ -208,6 +208,7 @@ Status EntryTable::record_access(int64_t rowid, int64_t ms) {
   ResetOnExit reset(record_access_);
   record_access_.bind(1, rowid);
   record_access_.bind(2, ms);
+  record_access_.bind(3, AccessLog::kGranularityMs);
   int rc = record_access_.step();
   return rc == SQLITE_DONE ? Status::ok() : connection_.error(rc, "record access time");
 }

@@ -56,9 +56,8 @@ class EntryTable {
   static Status prepare(Connection& connection, std::unique_ptr<EntryTable>& out);
 
   // Finds a live entry. On a hit calls on_hit(Bytes value, int64_t rowid,
-  // int64_t last_used_ms) while the value bytes are valid (last_used_ms: the access row's
-  // time, or the write time without one), and sets found; an absent or expired entry
-  // leaves found false.
+  // int64_t written_ms) while the value bytes are valid, and sets found; an absent or
+  // expired entry leaves found false.
   template <class OnHit>
   Status lookup(std::string_view key, int64_t now, bool& found, OnHit&& on_hit) {
     found = false;
@@ -69,7 +68,8 @@ class EntryTable {
     if (rc != SQLITE_ROW) return connection_.error(rc, "get");
     if (!is_live(lookup_.column_int(0), now)) return Status::ok();
     found = true;
-    on_hit(lookup_.column_blob(3), lookup_.column_int(1), lookup_.column_int(2));
+    const int64_t rowid = lookup_.column_int(1);
+    on_hit(lookup_.column_blob(2), rowid, rowid >> kRowidTimeShift);
     return Status::ok();
   }
 
@@ -82,8 +82,10 @@ class EntryTable {
   Status erase(std::string_view key, int64_t now, bool& removed);
   // Sets a live entry's expiry (0 = never); `touched` is false when there is none.
   Status touch(std::string_view key, int64_t expires_ms, int64_t now, bool& touched);
-  // Raises the last access time of the entry with this rowid to `ms` (never lowers it;
-  // creates its access row when it has none). Does nothing when the entry is gone.
+  // Raises the last access time of the entry with this rowid to `ms` (creates its access
+  // row when it has none). Does nothing when the entry is gone, or when its stored access
+  // time is less than AccessLog::kGranularityMs older (another handle recorded it: saves
+  // the page write).
   Status record_access(int64_t rowid, int64_t ms);
   // Deletes every entry whose key starts with `prefix` (all of them for "").
   Status erase_prefix(std::string_view prefix, int64_t& removed);

@@ -32,9 +32,9 @@ Status SqliteBackend::get(std::string_view key, plugin::ValueSink& sink) {
   const int64_t now = now_ms();
   bool found = false;
   Status status =
-      table_->lookup(key, now, found, [&](Bytes value, int64_t rowid, int64_t last_access_ms) {
+      table_->lookup(key, now, found, [&](Bytes value, int64_t rowid, int64_t written_ms) {
         sink.deliver(value);
-        if (!settings_.read_only) access_.note(rowid, last_access_ms, now);
+        if (!settings_.read_only) access_.note(rowid, written_ms, now);
       });
   if (!status.is_ok()) return recover(status);
   if (access_.due(now)) flush_access(false);
@@ -48,11 +48,11 @@ Status SqliteBackend::get_many(std::span<const std::string_view> keys, plugin::I
   Status status = connection_->begin_read();
   for (size_t i = 0; status.is_ok() && i < keys.size(); ++i) {
     bool found = false;
-    status = table_->lookup(keys[i], now, found,
-                            [&](Bytes value, int64_t rowid, int64_t last_access_ms) {
-                              sink.deliver(i, value);
-                              if (!settings_.read_only) access_.note(rowid, last_access_ms, now);
-                            });
+    status =
+        table_->lookup(keys[i], now, found, [&](Bytes value, int64_t rowid, int64_t written_ms) {
+          sink.deliver(i, value);
+          if (!settings_.read_only) access_.note(rowid, written_ms, now);
+        });
   }
   if (status.is_ok()) status = connection_->commit();
   if (!status.is_ok()) {
