@@ -86,21 +86,35 @@ Status Backend::status_from(sc_status code, const char* error_text) const {
 
 Result<std::optional<std::string>> Backend::get(std::string_view key) {
   std::optional<std::string> value;
+  Result<bool> found = get_into(key, [&value](std::span<const uint8_t> bytes) {
+    value.emplace(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  });
+  if (!found) return found.status();
+  return value;
+}
+
+Result<bool> Backend::get_into(std::string_view key, const ValueVisitor& visit) {
+  struct Context {
+    const ValueVisitor* visit;
+    bool delivered = false;
+  } context{&visit};
   ErrorBuffer err;
   sc_status code;
   {
     auto lock = lock_if_needed();
     code = api_.get(
         handle_, key.data(), key.size(),
-        [](void* context, const uint8_t* data, size_t size) {
-          static_cast<std::optional<std::string>*>(context)->emplace(
-              reinterpret_cast<const char*>(data), size);
+        [](void* raw, const uint8_t* data, size_t size) {
+          auto* ctx = static_cast<Context*>(raw);
+          if (ctx->delivered) return;  // the ABI allows one call; ignore any other
+          ctx->delivered = true;
+          (*ctx->visit)(std::span<const uint8_t>(data, size));
         },
-        &value, &err.error);
+        &context, &err.error);
   }
-  if (code == SC_NOT_FOUND) return std::optional<std::string>();
+  if (code == SC_NOT_FOUND) return false;
   if (code != SC_OK) return status_from(code, err.text);
-  return value;
+  return context.delivered;
 }
 
 Status Backend::set(std::string_view key, std::string_view value, int64_t ttl_ms) {
@@ -126,26 +140,36 @@ Result<bool> Backend::remove(std::string_view key) {
 Status Backend::get_many(std::span<const std::string> keys,
                          std::vector<std::optional<std::string>>& values) {
   values.assign(keys.size(), std::nullopt);
+  return get_many_into(keys, [&values](size_t index, std::span<const uint8_t> bytes) {
+    values[index].emplace(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  });
+}
+
+Status Backend::get_many_into(std::span<const std::string> keys, const IndexedValueVisitor& visit) {
   if (api_.get_many == nullptr) {
     for (size_t i = 0; i < keys.size(); ++i) {
-      Result<std::optional<std::string>> one = get(keys[i]);
-      if (!one) return one.status();
-      values[i] = std::move(*one);
+      Result<bool> found =
+          get_into(keys[i], [&visit, i](std::span<const uint8_t> bytes) { visit(i, bytes); });
+      if (!found) return found.status();
     }
     return Status::ok();
   }
   std::vector<sc_key> c_keys;
   c_keys.reserve(keys.size());
   for (const auto& key : keys) c_keys.push_back({key.data(), key.size()});
+  struct Context {
+    const IndexedValueVisitor* visit;
+    size_t count;
+  } context{&visit, keys.size()};
   ErrorBuffer err;
   auto lock = lock_if_needed();
   sc_status code = api_.get_many(
       handle_, c_keys.data(), c_keys.size(),
-      [](void* context, size_t index, const uint8_t* data, size_t size) {
-        auto& out = *static_cast<std::vector<std::optional<std::string>>*>(context);
-        if (index < out.size()) out[index].emplace(reinterpret_cast<const char*>(data), size);
+      [](void* raw, size_t index, const uint8_t* data, size_t size) {
+        auto* ctx = static_cast<Context*>(raw);
+        if (index < ctx->count) (*ctx->visit)(index, std::span<const uint8_t>(data, size));
       },
-      &values, &err.error);
+      &context, &err.error);
   if (code == SC_NOT_FOUND) return Status::ok();
   return status_from(code, err.text);
 }

@@ -43,6 +43,11 @@ class Backend final : public Store {
   Status get_many(std::span<const std::string> keys,
                   std::vector<std::optional<std::string>>& values) override;
   Status set_many(std::span<const BackendItem> items) override;
+  // Both call visit inside the plugin call (under the call mutex of a plugin that is not
+  // thread-safe), on the plugin's own bytes.
+  Result<bool> get_into(std::string_view key, const ValueVisitor& visit) override;
+  Status get_many_into(std::span<const std::string> keys,
+                       const IndexedValueVisitor& visit) override;
   Result<bool> touch(std::string_view key, int64_t ttl_ms) override;
   // The plugin's clear, else scan + remove, else unsupported.
   Status clear(std::string_view prefix) override;

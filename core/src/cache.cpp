@@ -124,7 +124,7 @@ Result<std::string> Cache::get_or_set(std::string_view key,
 Result<std::map<std::string, std::string>> Cache::get_many(std::span<const std::string> keys) {
   std::map<std::string, std::string> found;
   // Decode one key at a time through read() would cost a round trip per key on a network
-  // backend; fetch the raw values in one batch and verify each.
+  // backend; fetch the entries in one batch (copied once, during the call) and verify each.
   std::vector<std::string> backend_keys;
   backend_keys.reserve(keys.size());
   for (const auto& key : keys) backend_keys.push_back(backend_key_for(key));
@@ -134,20 +134,22 @@ Result<std::map<std::string, std::string>> Cache::get_many(std::span<const std::
     impl_->counters.misses.fetch_add(keys.size(), std::memory_order_relaxed);
     return s ? Result<std::map<std::string, std::string>>(found) : s;
   }
-  std::vector<std::optional<std::string>> raw;
-  if (Status status = (*b)->get_many(backend_keys, raw); !status) {
+  std::vector<TakenEntry> taken(keys.size());
+  auto take = [&taken](size_t index, std::span<const uint8_t> bytes) { taken[index].take(bytes); };
+  if (Status status = (*b)->get_many_into(backend_keys, take); !status) {
     Status s = impl_->degrade(status, "get_many");
     impl_->counters.misses.fetch_add(keys.size(), std::memory_order_relaxed);
     return s ? Result<std::map<std::string, std::string>>(found) : s;
   }
   const int64_t now = now_ms();
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (!raw[i]) {
+    if (!taken[i].delivered) {
       impl_->counters.misses.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    impl_->counters.bytes_read.fetch_add(raw[i]->size(), std::memory_order_relaxed);
-    Result<DecodedEntry> decoded = decode_entry(*raw[i]);
+    impl_->counters.bytes_read.fetch_add(static_cast<uint64_t>(taken[i].stored_size),
+                                         std::memory_order_relaxed);
+    Result<DecodedEntry> decoded = taken[i].finish();
     bool usable = decoded && (decoded->meta.expires_ms == 0 || now < decoded->meta.expires_ms);
     if (!decoded) impl_->counters.corrupt.fetch_add(1, std::memory_order_relaxed);
     if (!usable) {

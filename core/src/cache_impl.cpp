@@ -194,20 +194,26 @@ Result<std::optional<StoredValue>> Cache::Impl::read(std::string_view backend_ke
     counters.misses.fetch_add(1, std::memory_order_relaxed);
     return Miss();
   }
-  Result<std::optional<std::string>> raw =
-      queued ? Result<std::optional<std::string>>(std::move(queued)) : (*b)->get(backend_key);
-  if (!raw) {
-    if (Status s = degrade(raw.status(), "get"); !s) return s;
+  TakenEntry taken;
+  Result<bool> found = true;
+  if (queued) {
+    taken.take(span_of(*queued));
+  } else {
+    found = (*b)->get_into(backend_key,
+                           [&taken](std::span<const uint8_t> bytes) { taken.take(bytes); });
+  }
+  if (!found) {
+    if (Status s = degrade(found.status(), "get"); !s) return s;
     counters.misses.fetch_add(1, std::memory_order_relaxed);
     return Miss();
   }
-  if (!raw->has_value()) {
+  if (!*found) {
     counters.misses.fetch_add(1, std::memory_order_relaxed);
     return Miss();
   }
-  const std::string& bytes = **raw;
-  counters.bytes_read.fetch_add(bytes.size(), std::memory_order_relaxed);
-  Result<DecodedEntry> decoded = decode_entry(bytes);
+  counters.bytes_read.fetch_add(static_cast<uint64_t>(taken.stored_size),
+                                std::memory_order_relaxed);
+  Result<DecodedEntry> decoded = taken.finish();
   if (!decoded) {
     counters.corrupt.fetch_add(1, std::memory_order_relaxed);
     counters.misses.fetch_add(1, std::memory_order_relaxed);
@@ -221,7 +227,7 @@ Result<std::optional<StoredValue>> Cache::Impl::read(std::string_view backend_ke
   }
   counters.hits.fetch_add(1, std::memory_order_relaxed);
   StoredValue stored;
-  stored.info = info_from(backend_key, decoded->meta, static_cast<int64_t>(bytes.size()));
+  stored.info = info_from(backend_key, decoded->meta, taken.stored_size);
   stored.value = std::move(decoded->value);
   return Miss(std::move(stored));
 }

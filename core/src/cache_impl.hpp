@@ -25,6 +25,26 @@ enum class WritePath {
   batched,  // queued in the write batch when the cache allows it (on_error = "miss")
 };
 
+// One entry as a backend delivers it (Store::get_into): the parts decoding needs are
+// verified and copied out of the backend's bytes once; decompressed after the call.
+struct TakenEntry {
+  bool delivered = false;
+  int64_t stored_size = 0;  // envelope bytes
+  Result<VerifiedEntry> entry = Status(StatusCode::corruption, "no bytes");
+
+  // Replaces whatever an earlier delivery left.
+  void take(std::span<const uint8_t> bytes) {
+    delivered = true;
+    stored_size = static_cast<int64_t>(bytes.size());
+    entry = take_entry(bytes);
+  }
+  // The verified entry, or corruption (also when nothing was delivered).
+  Result<DecodedEntry> finish() {
+    if (!entry) return entry.status();
+    return finish_entry(std::move(*entry));
+  }
+};
+
 struct Cache::Impl {
   Impl(CacheConfig settings, const Config& config, WarningSink warnings);
   ~Impl();  // flushes the write batch

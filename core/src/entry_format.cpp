@@ -1,6 +1,9 @@
 #include "entry_format.hpp"
 
 #include <xxhash.h>
+#ifdef SITECACHE_XXH3_DISPATCH
+#include <xxh_x86dispatch.h>  // XXH3_64bits: the widest SIMD variant this CPU runs
+#endif
 #include <zstd.h>
 
 #include <cstring>
@@ -143,9 +146,8 @@ std::string encode_entry(const EntryMeta& meta, std::string_view value,
   bool use_zstd = false;
   if (compression == PayloadCompression::zstd && value.size() >= kMinCompressSize) {
     compressed.resize(ZSTD_compressBound(value.size()));
-    size_t n =
-        ZSTD_compressCCtx(compression_context(), compressed.data(), compressed.size(), value.data(),
-                          value.size(), kZstdLevel);
+    size_t n = ZSTD_compressCCtx(compression_context(), compressed.data(), compressed.size(),
+                                 value.data(), value.size(), kZstdLevel);
     if (!ZSTD_isError(n) && n < value.size() - value.size() / 16) {
       compressed.resize(n);
       use_zstd = true;
@@ -180,29 +182,37 @@ Result<EntryMeta> decode_entry_meta(std::span<const uint8_t> bytes) {
   return std::move(parsed->meta);
 }
 
-Result<DecodedEntry> decode_entry(std::span<const uint8_t> bytes) {
+Result<VerifiedEntry> take_entry(std::span<const uint8_t> bytes) {
   Result<Parsed> parsed = parse(bytes);
   if (!parsed) return parsed.status();
-  DecodedEntry entry;
-  entry.meta = std::move(parsed->meta);
   const auto payload = parsed->payload;
-  if (!entry.meta.compressed) {
-    entry.value.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
-    return entry;
-  }
-  unsigned long long frame_size = ZSTD_getFrameContentSize(payload.data(), payload.size());
+  return VerifiedEntry{std::move(parsed->meta),
+                       std::string(reinterpret_cast<const char*>(payload.data()), payload.size())};
+}
+
+Result<DecodedEntry> finish_entry(VerifiedEntry&& entry) {
+  if (!entry.meta.compressed) return DecodedEntry{std::move(entry.meta), std::move(entry.payload)};
+  DecodedEntry decoded;
+  decoded.meta = std::move(entry.meta);
+  const std::string_view frame = entry.payload;
+  unsigned long long frame_size = ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (frame_size == ZSTD_CONTENTSIZE_ERROR || frame_size == ZSTD_CONTENTSIZE_UNKNOWN ||
-      frame_size != entry.meta.raw_size) {
+      frame_size != decoded.meta.raw_size) {
     return corrupt("compressed payload has a bad frame header");
   }
-  entry.value.resize(static_cast<size_t>(entry.meta.raw_size));
-  size_t n =
-      ZSTD_decompressDCtx(decompression_context(), entry.value.data(), entry.value.size(),
-                          payload.data(), payload.size());
-  if (ZSTD_isError(n) || n != entry.meta.raw_size) {
+  decoded.value.resize(static_cast<size_t>(decoded.meta.raw_size));
+  size_t n = ZSTD_decompressDCtx(decompression_context(), decoded.value.data(),
+                                 decoded.value.size(), frame.data(), frame.size());
+  if (ZSTD_isError(n) || n != decoded.meta.raw_size) {
     return corrupt("compressed payload does not decompress");
   }
-  return entry;
+  return decoded;
+}
+
+Result<DecodedEntry> decode_entry(std::span<const uint8_t> bytes) {
+  Result<VerifiedEntry> taken = take_entry(bytes);
+  if (!taken) return taken.status();
+  return finish_entry(std::move(*taken));
 }
 
 Result<DecodedEntry> decode_entry(std::string_view bytes) {

@@ -68,9 +68,26 @@ std::string encode_entry(const EntryMeta& meta, std::string_view value,
 
 inline constexpr size_t kMinCompressSize = 256;
 
-// Full decode and verification.
+// Full decode and verification: take_entry() then finish_entry().
 Result<DecodedEntry> decode_entry(std::span<const uint8_t> bytes);
 Result<DecodedEntry> decode_entry(std::string_view bytes);
+
+// Decoding in two steps, for bytes that are only readable during a backend call.
+// take_entry() verifies the entry where the backend holds it (checksum over the
+// backend's bytes, which the payload copy then reads from cache) and copies the payload
+// once, into the string the value is returned in; finish_entry() decompresses after the
+// backend call.
+struct VerifiedEntry {
+  EntryMeta meta;
+  std::string payload;  // as stored: the value, or its zstd frame
+};
+// Every check decode_entry makes except the zstd frame's, with the same messages.
+// `bytes` need not outlive the call.
+Result<VerifiedEntry> take_entry(std::span<const uint8_t> bytes);
+// The value: the moved payload when stored uncompressed, else the inflated frame
+// (corruption when it does not inflate to exactly raw_size bytes).
+Result<DecodedEntry> finish_entry(VerifiedEntry&& entry);
+
 // Verifies the checksum and parses the header and metadata without decompressing.
 Result<EntryMeta> decode_entry_meta(std::span<const uint8_t> bytes);
 

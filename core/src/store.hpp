@@ -43,6 +43,12 @@ struct BackendStats {
 enum class ScanValues { no, yes };
 enum class AddMode { atomic, emulated };  // how add() was carried out
 
+// Receive a stored value's bytes where the backend holds them. The bytes are valid only
+// during the call, which may run under the backend's lock: a visitor reads them once
+// (verify, copy out what it keeps) and never calls back into the store.
+using ValueVisitor = std::function<void(std::span<const uint8_t> bytes)>;
+using IndexedValueVisitor = std::function<void(size_t index, std::span<const uint8_t> bytes)>;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -60,6 +66,15 @@ class Store {
   virtual Status get_many(std::span<const std::string> keys,
                           std::vector<std::optional<std::string>>& values) = 0;
   virtual Status set_many(std::span<const BackendItem> items) = 0;
+  // get() without the intermediate string: true when found, after calling visit with the
+  // value; false on a miss. visit may also have been called when the result is false or
+  // an error (a level that failed after delivering), and may be called more than once: a
+  // later call replaces an earlier one. The default goes through get().
+  virtual Result<bool> get_into(std::string_view key, const ValueVisitor& visit);
+  // get_many() without the intermediate strings: on success visit(i, bytes) has been
+  // called once for every found keys[i] (in any order) and never for a missing one. On an
+  // error nothing visit received may be used. The default goes through get_many().
+  virtual Status get_many_into(std::span<const std::string> keys, const IndexedValueVisitor& visit);
   // true when the key existed; unsupported without touch.
   virtual Result<bool> touch(std::string_view key, int64_t ttl_ms) = 0;
   // Removes everything under prefix, nothing else.
@@ -73,6 +88,28 @@ class Store {
   virtual Result<bool> add(std::string_view key, std::string_view value, int64_t ttl_ms,
                            AddMode* mode = nullptr) = 0;
 };
+
+inline std::span<const uint8_t> span_of(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+inline Result<bool> Store::get_into(std::string_view key, const ValueVisitor& visit) {
+  Result<std::optional<std::string>> value = get(key);
+  if (!value) return value.status();
+  if (!value->has_value()) return false;
+  visit(span_of(**value));
+  return true;
+}
+
+inline Status Store::get_many_into(std::span<const std::string> keys,
+                                   const IndexedValueVisitor& visit) {
+  std::vector<std::optional<std::string>> values;
+  if (Status status = get_many(keys, values); !status) return status;
+  for (size_t i = 0; i < values.size() && i < keys.size(); ++i) {
+    if (values[i]) visit(i, span_of(*values[i]));
+  }
+  return Status::ok();
+}
 
 }  // namespace sitecache
 

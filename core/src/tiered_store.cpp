@@ -55,7 +55,15 @@ Status TieredStore::no_level(std::string_view operation) const {
                                              " (" + info_.description + ")");
 }
 
+bool TieredStore::writable_before(size_t found_at) const {
+  for (size_t i = 0; i < found_at; ++i) {
+    if (writable(*slots_[i])) return true;
+  }
+  return false;
+}
+
 void TieredStore::promote(size_t found_at, std::string_view key, std::string_view value) {
+  if (!writable_before(found_at)) return;
   const int64_t ttl = remaining_ttl_ms(value);
   for (size_t i = 0; i < found_at; ++i) {
     Slot& slot = *slots_[i];
@@ -65,23 +73,38 @@ void TieredStore::promote(size_t found_at, std::string_view key, std::string_vie
 }
 
 Result<std::optional<std::string>> TieredStore::get(std::string_view key) {
+  std::optional<std::string> value;
+  Result<bool> found = get_into(key, [&value](std::span<const uint8_t> bytes) {
+    value.emplace(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  });
+  if (!found) return found.status();
+  if (!*found) return std::optional<std::string>();
+  return value;
+}
+
+Result<bool> TieredStore::get_into(std::string_view key, const ValueVisitor& visit) {
   bool any = false;
   for (size_t i = 0; i < slots_.size(); ++i) {
     Slot& slot = *slots_[i];
     if (!usable(slot)) continue;
-    Result<std::optional<std::string>> got = slot.level.store->get(key);
-    if (!got) {
-      fail(slot, got.status());
+    const bool promotes = writable_before(i);
+    std::string copy;  // for the faster levels
+    Result<bool> found = slot.level.store->get_into(key, [&](std::span<const uint8_t> bytes) {
+      if (promotes) copy.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      visit(bytes);
+    });
+    if (!found) {
+      fail(slot, found.status());
       continue;
     }
     any = true;
-    if (got->has_value()) {
-      promote(i, key, **got);
-      return got;
+    if (*found) {
+      if (promotes) promote(i, key, copy);
+      return true;
     }
   }
   if (!any) return no_level("get");
-  return std::optional<std::string>();
+  return false;
 }
 
 Status TieredStore::set(std::string_view key, std::string_view value, int64_t ttl_ms) {

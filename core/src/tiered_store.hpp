@@ -33,6 +33,10 @@ class TieredStore final : public Store {
   bool has(uint64_t capability) const override;
 
   Result<std::optional<std::string>> get(std::string_view key) override;
+  // A level that fails after delivering is skipped like any failed level, and the next
+  // level's call replaces what visit received. get_many_into is the default (through
+  // get_many), so that only values of levels that answered are delivered.
+  Result<bool> get_into(std::string_view key, const ValueVisitor& visit) override;
   Status set(std::string_view key, std::string_view value, int64_t ttl_ms) override;
   Result<bool> remove(std::string_view key) override;
   Status get_many(std::span<const std::string> keys,
@@ -59,6 +63,8 @@ class TieredStore final : public Store {
   bool writable(const Slot& slot) const { return usable(slot) && !slot.level.read_only; }
   // Marks the level failed; the first time, warns.
   void fail(Slot& slot, const Status& status);
+  // Whether a level faster than `found_at` can be written (a hit there is copied up).
+  bool writable_before(size_t found_at) const;
   // Writes a value found in level `found_at` into the faster writable levels.
   void promote(size_t found_at, std::string_view key, std::string_view value);
   Status no_level(std::string_view operation) const;

@@ -167,6 +167,37 @@ TEST_F(CacheTest, CorruptEntryIsAMissAndIsRemoved) {
       << "the corrupt entry should have been deleted";
 }
 
+TEST_F(CacheTest, DamagedValidEntryIsAMissOnEveryReadPath) {
+  for (Compression compression : {Compression::none, Compression::zstd}) {
+    CacheConfig settings = cache_settings("memory");
+    settings.compress = compression;
+    auto cache = open(settings);
+    std::string page;
+    for (int i = 0; i < 3000; ++i) page += "<li>" + std::to_string(i) + "</li>";
+    EntryMeta meta;
+    meta.label = "k";
+    std::string entry = encode_entry(
+        meta, page,
+        compression == Compression::zstd ? PayloadCompression::zstd : PayloadCompression::none);
+    const std::string key = cache->backend_key_for("k");
+    ASSERT_TRUE(cache->add_backend_key(key, entry, Timeout::never()).value());
+    ASSERT_EQ(cache->get("k").value(), page);
+    ASSERT_TRUE(cache->remove("k").value());
+    for (size_t at : {size_t{10}, entry.size() / 2, entry.size() - 3}) {
+      std::string damaged = entry;
+      damaged[at] ^= 0x40;
+      ASSERT_TRUE(cache->add_backend_key(key, damaged, Timeout::never()).value());
+      EXPECT_FALSE(cache->get("k").value().has_value()) << "byte " << at;
+      ASSERT_TRUE(cache->add_backend_key(key, damaged, Timeout::never()).value())
+          << "the damaged entry should have been deleted";
+      EXPECT_TRUE(cache->get_many(std::vector<std::string>{"k"}).value().empty()) << "byte " << at;
+      ASSERT_TRUE(cache->add_backend_key(key, damaged, Timeout::never()).value());
+      EXPECT_FALSE(cache->fetch_backend_key(key).value().has_value()) << "byte " << at;
+    }
+    EXPECT_EQ(cache->counters().corrupt, 9u);
+  }
+}
+
 TEST_F(CacheTest, ReadOnlyServesReadsAndNeverWrites) {
   // Fill through a writable cache, then read the same store through a read-only one: the
   // memory backend's store is per handle, so use a separate read-only cache on the C
