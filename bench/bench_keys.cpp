@@ -1,6 +1,9 @@
 // Key hashing: KeyBuilder over tagged fields against raw XXH3-128 of the same bytes.
 #include <benchmark/benchmark.h>
 #include <xxhash.h>
+#ifdef SITECACHE_XXH3_DISPATCH
+#include <xxh_x86dispatch.h>  // XXH3 through the widest SIMD variant this CPU runs
+#endif
 
 #include <string>
 

@@ -17,6 +17,9 @@
 #include <benchmark/benchmark.h>
 #include <sys/stat.h>
 #include <xxhash.h>
+#ifdef SITECACHE_XXH3_DISPATCH
+#include <xxh_x86dispatch.h>  // XXH3 through the widest SIMD variant this CPU runs
+#endif
 
 #include <algorithm>
 #include <chrono>

@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+#ifdef SITECACHE_XXH3_DISPATCH
+#include <xxh_x86dispatch.h>  // XXH3 through the widest SIMD variant this CPU runs
+#endif
 
 #include <cstdio>
 #include <cstdlib>

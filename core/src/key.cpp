@@ -2,6 +2,9 @@
 
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
+#ifdef SITECACHE_XXH3_DISPATCH
+#include <xxh_x86dispatch.h>  // XXH3 through the widest SIMD variant this CPU runs
+#endif
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,6 +1,9 @@
 #include "entry_format.hpp"
 
 #include <xxhash.h>
+#ifdef SITECACHE_XXH3_DISPATCH
+#include <xxh_x86dispatch.h>  // XXH3_64bits: the widest SIMD variant this CPU runs
+#endif
 
 #include <cstring>
 
