@@ -40,7 +40,15 @@ std::string Cache::key_space() const {
 }
 
 std::string Cache::backend_key(const Digest& digest, int64_t version) const {
-  return key_space() + std::to_string(version) + ":" + digest.hex();
+  // Built in one allocation: this runs for every cache call.
+  const std::string& prefix = impl_->settings.key_prefix;
+  char number[24];
+  const int digits = std::snprintf(number, sizeof number, "%lld", static_cast<long long>(version));
+  std::string key;
+  key.reserve(prefix.size() + 1 + static_cast<size_t>(digits) + 1 + 32);
+  key.append(prefix).append(1, ':').append(number, static_cast<size_t>(digits)).append(1, ':');
+  digest.append_hex(key);
+  return key;
 }
 
 std::string Cache::backend_key(const Digest& digest) const {

@@ -11,6 +11,7 @@
 
 #include <bit>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "entry_format.hpp"
@@ -43,12 +44,18 @@ int hex_value(char c) {
 }  // namespace
 
 std::string Digest::hex() const {
-  std::string out(32, '0');
-  for (size_t i = 0; i < 16; ++i) {
-    out[2 * i] = kHexDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kHexDigits[bytes[i] & 0xF];
-  }
+  std::string out;
+  append_hex(out);
   return out;
+}
+
+void Digest::append_hex(std::string& out) const {
+  const size_t at = out.size();
+  out.resize(at + 32);
+  for (size_t i = 0; i < 16; ++i) {
+    out[at + 2 * i] = kHexDigits[bytes[i] >> 4];
+    out[at + 2 * i + 1] = kHexDigits[bytes[i] & 0xF];
+  }
 }
 
 Result<Digest> Digest::from_hex(std::string_view hex) {
@@ -207,8 +214,50 @@ Digest KeyBuilder::finish() const {
   return from_hash(XXH3_128bits_digest(&state_->xxh));
 }
 
+namespace {
+
+// What KeyBuilder("sitecache.plain-key", 1) has hashed before add_string(key): XXH3 of a
+// concatenation equals XXH3 streamed over its parts, so plain_key_digest can hash
+// prefix + field header + key in one call instead of through a heap-allocated stream
+// state (it runs for every Cache call). tests/unit/test_key.cpp checks the two agree.
+std::string plain_key_prefix() {
+  std::string prefix = "sitecache-key";
+  auto put_u32 = [&prefix](uint32_t v) {
+    for (int i = 0; i < 4; ++i) prefix.push_back(static_cast<char>(v >> (8 * i)));
+  };
+  auto put_field = [&prefix](FieldTag tag, std::string_view data) {
+    uint8_t header[9];
+    header[0] = static_cast<uint8_t>(tag);
+    put_u64le(header + 1, data.size());
+    prefix.append(reinterpret_cast<const char*>(header), sizeof header).append(data);
+  };
+  put_u32(kKeyFormatVersion);
+  put_u32(kEntryFormatVersion);
+  put_field(FieldTag::step, "sitecache.plain-key");
+  uint8_t version[8];
+  put_u64le(version, 1);
+  put_field(FieldTag::u64, std::string_view(reinterpret_cast<const char*>(version), 8));
+  return prefix;
+}
+
+}  // namespace
+
 Digest plain_key_digest(std::string_view key) {
-  return KeyBuilder("sitecache.plain-key", 1).add_string(key).finish();
+  static const std::string prefix = plain_key_prefix();
+  constexpr size_t kStackBytes = 512;
+  const size_t total = prefix.size() + 9 + key.size();
+  uint8_t stack[kStackBytes];
+  std::unique_ptr<uint8_t[]> heap;
+  uint8_t* buffer = stack;
+  if (total > kStackBytes) {
+    heap = std::make_unique_for_overwrite<uint8_t[]>(total);
+    buffer = heap.get();
+  }
+  std::memcpy(buffer, prefix.data(), prefix.size());
+  buffer[prefix.size()] = static_cast<uint8_t>(FieldTag::string);
+  put_u64le(buffer + prefix.size() + 1, key.size());
+  if (!key.empty()) std::memcpy(buffer + prefix.size() + 9, key.data(), key.size());
+  return from_hash(XXH3_128bits(buffer, total));
 }
 
 }  // namespace sitecache

@@ -168,6 +168,22 @@ TEST(Digest, HexRoundTripAndRejects) {
   EXPECT_FALSE(Digest::from_hex("abc").is_ok());
   EXPECT_FALSE(Digest::from_hex(std::string(32, 'g')).is_ok());
   EXPECT_NE(plain_key_digest("menu"), plain_key_digest("menu "));
+  std::string appended = "prefix:";
+  d.append_hex(appended);
+  EXPECT_EQ(appended, "prefix:" + d.hex());
+}
+
+// plain_key_digest hashes in one call what KeyBuilder streams; both must agree for every
+// length (XXH3 takes different paths at 16, 128 and 240 bytes, and the stack buffer ends
+// at 512), and never drift.
+TEST(Key, PlainKeyDigestIsTheKeyBuilderDigest) {
+  for (size_t length : {0, 1, 15, 16, 17, 100, 128, 129, 239, 240, 241, 400, 460, 470, 512, 4096}) {
+    std::string key(length, 'k');
+    for (size_t i = 0; i < length; ++i) key[i] = static_cast<char>('a' + i % 26);
+    EXPECT_EQ(plain_key_digest(key), KeyBuilder("sitecache.plain-key", 1).add_string(key).finish())
+        << length;
+  }
+  EXPECT_EQ(plain_key_digest("menu").hex(), "b710cc986f49343481821f44ee2c082b");
 }
 
 }  // namespace

@@ -38,6 +38,8 @@ struct Digest {
 
   // 32 lowercase hex digits.
   std::string hex() const;
+  // The same digits appended to `out` (no temporary string).
+  void append_hex(std::string& out) const;
   static Result<Digest> from_hex(std::string_view hex);
   friend auto operator<=>(const Digest&, const Digest&) = default;
 };
