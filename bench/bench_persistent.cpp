@@ -32,6 +32,8 @@
 #include <utility>
 #include <vector>
 
+#include "cache/cache_impl.hpp"
+#include "format/plain_key.hpp"
 #include "raw_engines.hpp"
 #include "support.hpp"
 
@@ -156,7 +158,8 @@ Pool make_pool(Cache& cache, const std::string& tag, size_t count, const std::st
   pool.value = value;
   for (size_t i = 0; i < count; ++i) {
     pool.plain.push_back("bench/" + tag + "/" + std::to_string(i));
-    pool.backend.push_back(cache.backend_key_for(pool.plain.back()));
+    pool.backend.push_back(sitecache::CacheInternals::of(cache).keys.entry(
+        sitecache::plain_key_digest(pool.plain.back())));
   }
   return pool;
 }

@@ -5,7 +5,7 @@
 
 #include "common.hpp"
 #include "output.hpp"
-#include "sitecache/plugins.hpp"
+#include "sitecache/plugin_registry.hpp"
 #include "sitecache/units.hpp"
 
 namespace sitecache::cli {

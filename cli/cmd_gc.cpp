@@ -27,11 +27,6 @@ int run_gc(Context& context, const GcOptions& options) {
   if (!limits.max_bytes && !limits.max_entries) {
     limits.max_bytes = cache.settings().max_size;
     limits.max_entries = cache.settings().max_entries;
-    if (!limits.max_bytes && !limits.max_entries) {
-      usage_error("cache '" + cache.name() +
-                  "' configures neither max_size nor max_entries: give --max-size or "
-                  "--max-entries");
-    }
   }
   ClearPlan plan;
   {
@@ -58,8 +53,9 @@ void add_gc_command(CLI::App& app, Context& context, Verbs& verbs) {
   cmd->add_flag("--dry-run", o->dry_run, "List what would be evicted; evict nothing");
   cmd->add_flag("--json", o->json, "Print JSON (see docs/json.md)");
   cmd->footer(
-      "Without limits, the cache's configured max_size and max_entries apply. Expired\n"
-      "entries are always removed. Needs a backend that can scan.");
+      "Without limits, the cache's configured max_size and max_entries apply; with none\n"
+      "configured, only expired entries are removed. Expired entries are always removed.\n"
+      "Needs a backend that can scan.");
   verbs.add(cmd,
             "sitecache gc [--cache NAME] [--max-size SIZE] [--max-entries N] [--dry-run] [--json]",
             [&context, o] { return run_gc(context, *o); });

@@ -6,7 +6,7 @@
 #include "common.hpp"
 #include "output.hpp"
 #include "plugin_check.hpp"
-#include "sitecache/plugins.hpp"
+#include "sitecache/plugin_registry.hpp"
 
 namespace sitecache::cli {
 namespace {

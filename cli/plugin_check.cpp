@@ -10,8 +10,9 @@
 #include <set>
 
 #include "sitecache/cache.hpp"
-#include "sitecache/plugin.h"
-#include "sitecache/plugins.hpp"
+#include "sitecache/maintenance.hpp"
+#include "sitecache/plugin_abi.h"
+#include "sitecache/plugin_registry.hpp"
 
 namespace sitecache::cli {
 namespace {
@@ -149,13 +150,11 @@ void self_test(const fs::path& file, const fs::path& dir, int fd) {
   const uint64_t caps = info->capabilities;
   if (caps & SC_CAP_SCAN) {
     step("scan", [&] {
-      std::set<std::string> expected, seen;
-      for (const std::string& key : present) expected.insert(cache.backend_key_for(key));
-      Status s = cache.for_each_entry([&](const EntryInfo& e) {
-        seen.insert(e.key);
-        return true;
-      });
-      if (!s) return "scan failed: " + describe(s);
+      // Entries written through the plain-key API carry their key as label.
+      std::set<std::string> expected(present.begin(), present.end()), seen;
+      Result<EntryListing> listing = list_entries(cache);
+      if (!listing) return "scan failed: " + describe(listing.status());
+      for (const EntryInfo& e : listing->entries) seen.insert(e.label);
       return seen == expected ? std::string()
                               : "scan listed " + std::to_string(seen.size()) +
                                     " entries, expected " + std::to_string(expected.size());

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "sitecache/cache.hpp"
-#include "sitecache/plugin.h"
+#include "sitecache/plugin_abi.h"
 
 namespace bench_network {
 

@@ -1,5 +1,5 @@
 // sitecache-flatdir: an example backend plugin, built the way a third-party author builds
-// one: this one file, the installed <sitecache/plugin.hpp>, and nothing else from
+// one: this one file, the installed <sitecache/plugin_adapter.hpp>, and nothing else from
 // sitecache (README.md next to this file shows the build command).
 //
 // Storage: one directory, one regular file per entry. The file's name is the key and its
@@ -75,7 +75,7 @@
 #include <utility>
 #include <vector>
 
-#include <sitecache/plugin.hpp>
+#include <sitecache/plugin_adapter.hpp>
 
 namespace flatdir {
 namespace {

@@ -20,7 +20,7 @@
 #include <span>
 #include <string_view>
 
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace {
 

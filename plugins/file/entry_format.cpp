@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "sitecache/plugin.h"
+#include "sitecache/plugin_abi.h"
 
 namespace sitecache::file {
 namespace {

@@ -37,7 +37,7 @@
 #include "entry_io.hpp"
 #include "layout.hpp"
 #include "maintenance.hpp"
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace sitecache::file {
 

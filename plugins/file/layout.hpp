@@ -36,7 +36,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace sitecache::file {
 

@@ -28,7 +28,7 @@
 #include <optional>
 #include <string>
 
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace sitecache_memcached {
 

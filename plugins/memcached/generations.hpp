@@ -27,7 +27,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace sitecache_memcached {
 

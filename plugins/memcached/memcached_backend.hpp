@@ -52,7 +52,7 @@
 
 #include "client.hpp"
 #include "generations.hpp"
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace sitecache_memcached {
 

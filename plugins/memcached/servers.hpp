@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace sitecache_memcached {
 

@@ -50,7 +50,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace sitecache_memory {
 

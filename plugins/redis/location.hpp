@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace sitecache_redis {
 

@@ -39,7 +39,7 @@
 #include <string_view>
 
 #include "pool.hpp"
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace sitecache_redis {
 

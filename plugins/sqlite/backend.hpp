@@ -30,7 +30,7 @@
 #include "entries.hpp"
 #include "eviction.hpp"
 #include "settings.hpp"
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace sitecache::sqlite {
 

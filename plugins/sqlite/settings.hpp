@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace sitecache::sqlite {
 

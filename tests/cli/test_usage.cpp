@@ -121,7 +121,8 @@ TEST_F(Usage, MissingArguments) {
   expect_usage_error({"explain"}, "SLOT is required");
   expect_usage_error({"plugins", "info"}, "NAME is required");
   expect_usage_error({"plugins", "check"}, "PATH is required");
-  expect_usage_error({"gc"}, "neither max_size nor max_entries");
+  // `gc` with neither flags nor configured limits is not a usage error: it removes the
+  // expired entries (Gc.WithoutLimitsRemovesOnlyExpiredEntries).
 }
 
 TEST_F(Usage, UsageErrorsChangeNothing) {

@@ -8,9 +8,9 @@
 #include <set>
 #include <thread>
 
-#include "backend.hpp"
 #include "conformance.hpp"
-#include "plugin_loader.hpp"
+#include "storage/plugin_loader.hpp"
+#include "storage/plugin_store.hpp"
 
 namespace sitecache::testing {
 
@@ -52,7 +52,7 @@ class Conformance : public ::testing::TestWithParam<PluginCase> {
     if (!tmp_.empty()) fs::remove_all(tmp_, ec);
   }
 
-  std::unique_ptr<Backend> make_backend() {
+  std::unique_ptr<PluginStore> make_backend() {
     std::vector<std::pair<std::string, std::string>> options;
     for (auto [key, value] : GetParam().options) {
       if (auto at = value.find("{tmp}"); at != std::string::npos) {
@@ -69,13 +69,13 @@ class Conformance : public ::testing::TestWithParam<PluginCase> {
     }
     options.emplace_back("cache_name", "conformance");
     options.emplace_back("base_dir", tmp_.string());
-    Result<std::unique_ptr<Backend>> created = Backend::create(plugin_, options);
+    Result<std::unique_ptr<PluginStore>> created = PluginStore::create(plugin_, options);
     EXPECT_TRUE(created.is_ok()) << created.status().to_string();
     return created ? std::move(created.value()) : nullptr;
   }
 
   bool stores() const { return GetParam().stores == Stores::everything; }
-  bool has(uint64_t cap) const { return backend_->has(cap); }
+  bool has(Capability cap) const { return backend_->has(cap); }
 
   // Asserts the value read back is `expected` (or a miss, for a backend storing nothing).
   void expect_value(const std::string& key, const std::string& expected) {
@@ -96,7 +96,7 @@ class Conformance : public ::testing::TestWithParam<PluginCase> {
   }
   std::set<std::string> scan_keys(const std::string& prefix) {
     std::set<std::string> keys;
-    Status status = backend_->scan(prefix, ScanValues::no, [&](const BackendScanItem& item) {
+    Status status = backend_->scan(prefix, ScanValues::no, [&](const StoreScanItem& item) {
       EXPECT_TRUE(std::string_view(item.key).starts_with(prefix)) << item.key;
       keys.emplace(item.key);
       return true;
@@ -107,7 +107,7 @@ class Conformance : public ::testing::TestWithParam<PluginCase> {
 
   fs::path tmp_;
   std::shared_ptr<LoadedPlugin> plugin_;
-  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<PluginStore> backend_;
 };
 
 TEST_P(Conformance, RoundTripsEmptySmallAndLargeBinaryValues) {
@@ -151,7 +151,7 @@ TEST_P(Conformance, LongestAndOddKeys) {
 }
 
 TEST_P(Conformance, NativeTtlExpires) {
-  if (!has(SC_CAP_NATIVE_TTL)) GTEST_SKIP() << "no native TTL: the core enforces expiry";
+  if (!has(Capability::native_ttl)) GTEST_SKIP() << "no native TTL: the core enforces expiry";
   ASSERT_TRUE(backend_->set("t:1:short", "v", 1000).is_ok());
   ASSERT_TRUE(backend_->set("t:1:long", "v", 60000).is_ok());
   expect_value("t:1:short", "v");
@@ -162,7 +162,7 @@ TEST_P(Conformance, NativeTtlExpires) {
 
 TEST_P(Conformance, TouchGivesANewLifetime) {
   Result<bool> absent = backend_->touch("t:1:absent", 1000);
-  if (!has(SC_CAP_TOUCH)) {
+  if (!has(Capability::touch)) {
     EXPECT_EQ(absent.status().code(), StatusCode::unsupported);
     return;
   }
@@ -170,14 +170,14 @@ TEST_P(Conformance, TouchGivesANewLifetime) {
   EXPECT_FALSE(*absent);
   ASSERT_TRUE(backend_->set("t:1:k", "v", 1000).is_ok());
   EXPECT_EQ(backend_->touch("t:1:k", 60000).value(), stores());
-  if (has(SC_CAP_NATIVE_TTL)) {
+  if (has(Capability::native_ttl)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(GetParam().expiry_wait_ms));
   }
   expect_value("t:1:k", "v");
 }
 
 TEST_P(Conformance, GetManyAndSetMany) {
-  std::vector<BackendItem> items;
+  std::vector<StoreItem> items;
   for (int i = 0; i < 40; ++i) {
     items.push_back({"t:1:m" + std::to_string(i), "value " + std::to_string(i), 0});
   }
@@ -201,7 +201,7 @@ TEST_P(Conformance, AddStoresOnlyWhenAbsent) {
   AddMode mode;
   Result<bool> first = backend_->add("t:1:lease", "one", 0, &mode);
   ASSERT_TRUE(first.is_ok()) << first.status().to_string();
-  EXPECT_EQ(mode, has(SC_CAP_ADD) ? AddMode::atomic : AddMode::emulated);
+  EXPECT_EQ(mode, has(Capability::add) ? AddMode::atomic : AddMode::emulated);
   EXPECT_TRUE(*first);
   if (!stores()) return;
   EXPECT_FALSE(backend_->add("t:1:lease", "two", 0).value());
@@ -212,7 +212,7 @@ TEST_P(Conformance, AddStoresOnlyWhenAbsent) {
 }
 
 TEST_P(Conformance, AddRacesHaveOneWinner) {
-  if (!has(SC_CAP_ADD) || !stores()) GTEST_SKIP() << "no atomic add";
+  if (!has(Capability::add) || !stores()) GTEST_SKIP() << "no atomic add";
   (void)backend_->remove("t:1:race");
   std::atomic<int> winners{0};
   std::vector<std::thread> threads;
@@ -227,14 +227,13 @@ TEST_P(Conformance, AddRacesHaveOneWinner) {
 }
 
 TEST_P(Conformance, ScanVisitsEveryKeyUnderThePrefixAcrossBatches) {
-  std::vector<BackendItem> items;
+  std::vector<StoreItem> items;
   for (int i = 0; i < 1200; ++i) items.push_back({"a:1:" + std::to_string(i), "v", 0});
   items.push_back({"ab:1:other", "v", 0});
   items.push_back({"b:1:other", "v", 0});
   ASSERT_TRUE(backend_->set_many(items).is_ok());
-  if (!has(SC_CAP_SCAN)) {
-    Status status =
-        backend_->scan("a:", ScanValues::no, [](const BackendScanItem&) { return true; });
+  if (!has(Capability::scan)) {
+    Status status = backend_->scan("a:", ScanValues::no, [](const StoreScanItem&) { return true; });
     EXPECT_EQ(status.code(), StatusCode::unsupported);
     return;
   }
@@ -248,7 +247,7 @@ TEST_P(Conformance, ScanVisitsEveryKeyUnderThePrefixAcrossBatches) {
   int visited = 0;
   ASSERT_TRUE(backend_
                   ->scan("b:", ScanValues::yes,
-                         [&](const BackendScanItem& item) {
+                         [&](const StoreScanItem& item) {
                            ++visited;
                            EXPECT_EQ(item.value.value_or("<none>"), "v");
                            return true;
@@ -257,13 +256,13 @@ TEST_P(Conformance, ScanVisitsEveryKeyUnderThePrefixAcrossBatches) {
   EXPECT_EQ(visited, 1);
   visited = 0;
   ASSERT_TRUE(
-      backend_->scan("a:", ScanValues::no, [&](const BackendScanItem&) { return ++visited < 10; })
+      backend_->scan("a:", ScanValues::no, [&](const StoreScanItem&) { return ++visited < 10; })
           .is_ok());
   EXPECT_EQ(visited, 10);
 }
 
 TEST_P(Conformance, ScanToleratesRemovalFromTheVisitorsBatch) {
-  if (!has(SC_CAP_SCAN) || !stores()) GTEST_SKIP() << "no scan";
+  if (!has(Capability::scan) || !stores()) GTEST_SKIP() << "no scan";
   for (int i = 0; i < 50; ++i)
     ASSERT_TRUE(backend_->set("s:1:" + std::to_string(i), "v", 0).is_ok());
   // Removing between batches (as clear's fallback does) must not lose stable entries.
@@ -279,7 +278,7 @@ TEST_P(Conformance, ClearRemovesOnlyItsPrefix) {
   ASSERT_TRUE(backend_->set("blog2:1:a", "keep", 0).is_ok());
   ASSERT_TRUE(backend_->set("other:1:a", "keep", 0).is_ok());
   Status status = backend_->clear("blog:");
-  if (!has(SC_CAP_CLEAR) && !has(SC_CAP_SCAN)) {
+  if (!has(Capability::clear) && !has(Capability::scan)) {
     EXPECT_EQ(status.code(), StatusCode::unsupported);
     return;
   }
@@ -291,8 +290,8 @@ TEST_P(Conformance, ClearRemovesOnlyItsPrefix) {
 }
 
 TEST_P(Conformance, StatsCountEntries) {
-  Result<BackendStats> before = backend_->stats();
-  if (!has(SC_CAP_STATS)) {
+  Result<StoreStats> before = backend_->stats();
+  if (!has(Capability::stats)) {
     EXPECT_EQ(before.status().code(), StatusCode::unsupported);
     return;
   }
@@ -300,7 +299,7 @@ TEST_P(Conformance, StatsCountEntries) {
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(backend_->set("st:1:" + std::to_string(i), std::string(100, 'x'), 0).is_ok());
   }
-  BackendStats after = backend_->stats().value();
+  StoreStats after = backend_->stats().value();
   if (after.entries >= 0) {
     EXPECT_EQ(after.entries, stores() ? 10 : 0);
   }
@@ -326,7 +325,7 @@ TEST_P(Conformance, CapabilityBitsMatchFunctions) {
 
 TEST_P(Conformance, UnknownOptionIsRejectedWithItsName) {
   std::vector<std::pair<std::string, std::string>> options = {{"no_such_option", "1"}};
-  Result<std::unique_ptr<Backend>> created = Backend::create(plugin_, options);
+  Result<std::unique_ptr<PluginStore>> created = PluginStore::create(plugin_, options);
   ASSERT_FALSE(created.is_ok());
   EXPECT_EQ(created.status().code(), StatusCode::invalid_argument);
   EXPECT_NE(created.status().message().find("no_such_option"), std::string::npos)

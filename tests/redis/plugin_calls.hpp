@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "abi_client.hpp"
-#include "sitecache/plugin.h"
+#include "sitecache/plugin_abi.h"
 
 namespace sitecache::testing {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "sitecache/plugin.h"
+#include "sitecache/plugin_abi.h"
 
 namespace sitecache::testing {
 
@@ -51,7 +51,10 @@ class AbiClient {
   std::optional<std::string> get(const std::string& key) {
     std::string out;
     bool found = false;
-    struct Ctx { std::string* out; bool* found; } ctx{&out, &found};
+    struct Ctx {
+      std::string* out;
+      bool* found;
+    } ctx{&out, &found};
     last_status_ = plugin_->get(
         handle_, key.data(), key.size(),
         [](void* c, const uint8_t* d, size_t n) {
@@ -65,8 +68,8 @@ class AbiClient {
   }
   sc_status set(const std::string& key, const std::string& value, int64_t ttl_ms = 0) {
     return last_status_ = plugin_->set(handle_, key.data(), key.size(),
-                                       reinterpret_cast<const uint8_t*>(value.data()),
-                                       value.size(), ttl_ms, err());
+                                       reinterpret_cast<const uint8_t*>(value.data()), value.size(),
+                                       ttl_ms, err());
   }
   sc_status remove(const std::string& key) {
     return last_status_ = plugin_->remove(handle_, key.data(), key.size(), err());

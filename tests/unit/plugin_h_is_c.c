@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "sitecache/plugin.h"
+#include "sitecache/plugin_abi.h"
 
 int main(void) {
   char text[8];

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cache_fixture.hpp"
+#include "cache_internals.hpp"
 
 namespace sitecache {
 namespace {
@@ -51,7 +52,7 @@ TEST(BuildSession, RecordsRoundTripAndTimeSavedMatchesStoredCosts) {
   for (const char* page : pages) {
     Inputs inputs;
     inputs.text("source", page);
-    stored_costs += cache.fetch(step_key(Step{"page", 1}, inputs)).value()->info.cost_us;
+    stored_costs += testing::fetch(cache, step_key(Step{"page", 1}, inputs)).value()->info.cost_us;
   }
 
   BuildSession second = cache.begin_build();
@@ -119,8 +120,8 @@ TEST(BuildSession, RecordsAreNotListedAsEntries) {
   ASSERT_TRUE(cache.memoize(Step{"s", 1}, inputs, [] { return std::string("v"); }).is_ok());
   ASSERT_TRUE(build.finish().is_ok());
   int entries = 0;
-  ASSERT_TRUE(cache
-                  .for_each_entry([&](const EntryInfo& info) {
+  ASSERT_TRUE(testing::internals(cache)
+                  .scan_entries([&](const EntryInfo& info) {
                     ++entries;
                     EXPECT_EQ(info.label, "s");
                     return true;

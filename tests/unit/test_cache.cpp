@@ -4,14 +4,17 @@
 #include <thread>
 
 #include "cache_fixture.hpp"
-#include "entry_format.hpp"
+#include "cache_internals.hpp"
+#include "format/entry_format.hpp"
 
 namespace sitecache {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::backend_key;
 using testing::cache_settings;
 using testing::CapturedWarnings;
+using testing::internals;
 
 class CacheTest : public ::testing::Test {
  protected:
@@ -124,12 +127,12 @@ TEST_F(CacheTest, VersionsSeparateKeysAndIncrVersionMoves) {
   CacheConfig v1 = cache_settings("memory");
   auto cache = open(v1);
   Digest d = plain_key_digest("k");
-  EXPECT_EQ(cache->backend_key(d), "test:1:" + d.hex());
-  EXPECT_EQ(cache->backend_key_for("k"), "test:1:" + d.hex());
+  EXPECT_EQ(backend_key(*cache, d), "test:1:" + d.hex());
+  EXPECT_EQ(backend_key(*cache, "k"), "test:1:" + d.hex());
   ASSERT_TRUE(cache->set("k", "v").is_ok());
   EXPECT_EQ(cache->incr_version("k").value(), 2);
   EXPECT_FALSE(cache->get("k").value().has_value());
-  auto moved = cache->fetch_backend_key(cache->backend_key(d, 2)).value();
+  auto moved = internals(*cache).read(internals(*cache).keys.entry(d, 2)).value();
   ASSERT_TRUE(moved.has_value());
   EXPECT_EQ(moved->value, "v");
   EXPECT_EQ(cache->incr_version("absent").status().code(), StatusCode::not_found);
@@ -141,29 +144,29 @@ TEST_F(CacheTest, ClearRemovesOnlyThisPrefix) {
   ASSERT_TRUE(cache->set("a", "1").is_ok());
   const std::string other_key = "blog2:1:00000000000000000000000000000000";
   const std::string valid = encode_entry(EntryMeta{}, "other", PayloadCompression::none);
-  ASSERT_TRUE(cache->add_backend_key(other_key, valid, Timeout::never()).value());
+  ASSERT_TRUE(internals(*cache).add_key(other_key, valid, Timeout::never()).value());
   ASSERT_TRUE(cache->clear().is_ok());
   EXPECT_FALSE(cache->get("a").value().has_value());
   std::vector<std::string> left;
-  // for_each_entry only lists this cache's prefix; the other key is still in the store.
-  ASSERT_TRUE(cache
-                  ->for_each_entry([&](const EntryInfo& e) {
+  // scan_entries only lists this cache's prefix; the other key is still in the store.
+  ASSERT_TRUE(internals(*cache)
+                  .scan_entries([&](const EntryInfo& e) {
                     left.push_back(e.key);
                     return true;
                   })
                   .is_ok());
   EXPECT_TRUE(left.empty());
-  EXPECT_FALSE(cache->add_backend_key(other_key, valid, Timeout::never()).value())
+  EXPECT_FALSE(internals(*cache).add_key(other_key, valid, Timeout::never()).value())
       << "the other prefix's entry must survive clear()";
 }
 
 TEST_F(CacheTest, CorruptEntryIsAMissAndIsRemoved) {
   auto cache = open(cache_settings("memory"));
-  std::string key = cache->backend_key_for("k");
-  ASSERT_TRUE(cache->add_backend_key(key, "SCE\x01 garbage", Timeout::never()).value());
+  std::string key = backend_key(*cache, "k");
+  ASSERT_TRUE(internals(*cache).add_key(key, "SCE\x01 garbage", Timeout::never()).value());
   EXPECT_FALSE(cache->get("k").value().has_value());
   EXPECT_EQ(cache->counters().corrupt, 1u);
-  EXPECT_TRUE(cache->add_backend_key(key, "again", Timeout::never()).value())
+  EXPECT_TRUE(internals(*cache).add_key(key, "again", Timeout::never()).value())
       << "the corrupt entry should have been deleted";
 }
 
@@ -179,20 +182,20 @@ TEST_F(CacheTest, DamagedValidEntryIsAMissOnEveryReadPath) {
     std::string entry = encode_entry(
         meta, page,
         compression == Compression::zstd ? PayloadCompression::zstd : PayloadCompression::none);
-    const std::string key = cache->backend_key_for("k");
-    ASSERT_TRUE(cache->add_backend_key(key, entry, Timeout::never()).value());
+    const std::string key = backend_key(*cache, "k");
+    ASSERT_TRUE(internals(*cache).add_key(key, entry, Timeout::never()).value());
     ASSERT_EQ(cache->get("k").value(), page);
     ASSERT_TRUE(cache->remove("k").value());
     for (size_t at : {size_t{10}, entry.size() / 2, entry.size() - 3}) {
       std::string damaged = entry;
       damaged[at] ^= 0x40;
-      ASSERT_TRUE(cache->add_backend_key(key, damaged, Timeout::never()).value());
+      ASSERT_TRUE(internals(*cache).add_key(key, damaged, Timeout::never()).value());
       EXPECT_FALSE(cache->get("k").value().has_value()) << "byte " << at;
-      ASSERT_TRUE(cache->add_backend_key(key, damaged, Timeout::never()).value())
+      ASSERT_TRUE(internals(*cache).add_key(key, damaged, Timeout::never()).value())
           << "the damaged entry should have been deleted";
       EXPECT_TRUE(cache->get_many(std::vector<std::string>{"k"}).value().empty()) << "byte " << at;
-      ASSERT_TRUE(cache->add_backend_key(key, damaged, Timeout::never()).value());
-      EXPECT_FALSE(cache->fetch_backend_key(key).value().has_value()) << "byte " << at;
+      ASSERT_TRUE(internals(*cache).add_key(key, damaged, Timeout::never()).value());
+      EXPECT_FALSE(internals(*cache).read(key).value().has_value()) << "byte " << at;
     }
     EXPECT_EQ(cache->counters().corrupt, 9u);
   }

@@ -1,4 +1,4 @@
-#include "entry_format.hpp"
+#include "format/entry_format.hpp"
 
 #include <gtest/gtest.h>
 #include <xxhash.h>

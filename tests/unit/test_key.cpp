@@ -8,7 +8,8 @@
 #include <fstream>
 #include <set>
 
-#include "entry_format.hpp"
+#include "format/entry_format.hpp"
+#include "format/plain_key.hpp"
 
 namespace sitecache {
 namespace {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cache_fixture.hpp"
+#include "cache_internals.hpp"
 #include "sitecache/decorators.hpp"
 
 namespace sitecache {
@@ -107,7 +108,7 @@ TEST_F(MemoizeTest, RenderThatThrowsStoresNothing) {
   EXPECT_THROW((void)cache_->memoize(Step{"s", 1}, inputs,
                                      []() -> std::string { throw std::runtime_error("boom"); }),
                std::runtime_error);
-  EXPECT_FALSE(cache_->fetch(step_key(Step{"s", 1}, inputs)).value().has_value());
+  EXPECT_FALSE(testing::fetch(*cache_, step_key(Step{"s", 1}, inputs)).value().has_value());
   int calls = 0;
   auto again = cache_->memoize(Step{"s", 1}, inputs, [&] {
     ++calls;
@@ -180,7 +181,7 @@ TEST_F(MemoizeTest, FollowersSeeTheLeadersException) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(thrown.load(), 6);
   EXPECT_LE(renders.load(), 6);
-  EXPECT_FALSE(cache_->fetch(step_key(Step{"slow", 1}, inputs)).value().has_value());
+  EXPECT_FALSE(testing::fetch(*cache_, step_key(Step{"slow", 1}, inputs)).value().has_value());
 }
 
 TEST_F(MemoizeTest, CachePageWrapsAFunction) {

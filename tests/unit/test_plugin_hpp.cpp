@@ -1,9 +1,9 @@
 // plugin.hpp: exceptions never cross the ABI; they become SC_INTERNAL with their text.
 #include <gtest/gtest.h>
 
-#include "backend.hpp"
-#include "plugin_loader.hpp"
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
+#include "storage/plugin_loader.hpp"
+#include "storage/plugin_store.hpp"
 
 namespace sitecache {
 namespace {
@@ -13,12 +13,13 @@ TEST(PluginHpp, ExceptionsBecomeInternalErrors) {
   ASSERT_TRUE(plugin.is_ok()) << plugin.status().to_string();
   EXPECT_EQ((*plugin)->info().capabilities, 0u);  // no optional functions, no flags
 
-  Result<std::unique_ptr<Backend>> failed = Backend::create(*plugin, {{"throw_on_create", "1"}});
+  Result<std::unique_ptr<PluginStore>> failed =
+      PluginStore::create(*plugin, {{"throw_on_create", "1"}});
   ASSERT_FALSE(failed.is_ok());
   EXPECT_EQ(failed.status().code(), StatusCode::internal);
   EXPECT_NE(failed.status().message().find("create exploded"), std::string::npos);
 
-  Result<std::unique_ptr<Backend>> backend = Backend::create(*plugin, {});
+  Result<std::unique_ptr<PluginStore>> backend = PluginStore::create(*plugin, {});
   ASSERT_TRUE(backend.is_ok());
   Result<std::optional<std::string>> got = (*backend)->get("k");
   ASSERT_FALSE(got.is_ok());

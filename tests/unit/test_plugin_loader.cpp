@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "backend.hpp"
-#include "plugin_loader.hpp"
-#include "sitecache/plugins.hpp"
+#include "sitecache/plugin_registry.hpp"
+#include "storage/plugin_loader.hpp"
+#include "storage/plugin_store.hpp"
 
 namespace sitecache {
 namespace {
@@ -75,7 +75,7 @@ TEST(PluginLoader, WorkingPluginLoadsOnceAndStaysAliveWithItsHandles) {
   EXPECT_EQ((*first)->info().name, "broken");
 
   // A backend keeps its library: drop every other reference and use it.
-  Result<std::unique_ptr<Backend>> backend = Backend::create(first.value(), {});
+  Result<std::unique_ptr<PluginStore>> backend = PluginStore::create(first.value(), {});
   ASSERT_TRUE(backend.is_ok());
   std::weak_ptr<LoadedPlugin> weak = first.value();
   first = Status(StatusCode::internal, "released");
@@ -89,7 +89,7 @@ TEST(PluginLoader, WorkingPluginLoadsOnceAndStaysAliveWithItsHandles) {
 TEST(PluginLoader, CreateFailureCarriesThePluginsMessage) {
   Result<std::shared_ptr<LoadedPlugin>> plugin = load_plugin(BROKEN_WORKING);
   ASSERT_TRUE(plugin.is_ok());
-  Result<std::unique_ptr<Backend>> backend = Backend::create(*plugin, {{"fail", "1"}});
+  Result<std::unique_ptr<PluginStore>> backend = PluginStore::create(*plugin, {{"fail", "1"}});
   ASSERT_FALSE(backend.is_ok());
   EXPECT_EQ(backend.status().code(), StatusCode::invalid_argument);
   EXPECT_NE(backend.status().message().find("refusing to start"), std::string::npos);

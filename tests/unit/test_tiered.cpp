@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "cache_fixture.hpp"
+#include "cache_internals.hpp"
 
 namespace sitecache {
 namespace {
@@ -57,8 +58,8 @@ TEST_F(TieredTest, SecondBuilderIsServedFromTheFirstOnesRenders) {
   EXPECT_EQ(renders, 1) << "build_b should have been served by the shared level";
   // ... and the hit was copied into build_b's own local level.
   Digest key = step_key(Step{"page", 1}, inputs);
-  EXPECT_TRUE(caches["local_b"].fetch(key).value().has_value());
-  EXPECT_TRUE(caches["local_a"].fetch(key).value().has_value());
+  EXPECT_TRUE(testing::fetch(caches["local_b"], key).value().has_value());
+  EXPECT_TRUE(testing::fetch(caches["local_a"], key).value().has_value());
   EXPECT_EQ(warnings_.count(), 0u);
 }
 

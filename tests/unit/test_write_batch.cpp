@@ -12,7 +12,8 @@
 #include <thread>
 
 #include "cache_fixture.hpp"
-#include "write_batch.hpp"
+#include "cache_internals.hpp"
+#include "storage/write_batch.hpp"
 
 namespace sitecache {
 namespace {
@@ -32,7 +33,7 @@ TEST(WriteBatch, SaysWhenALimitIsReachedAndServesEntriesUntilWritten) {
 
   std::unique_lock lock = batch.lock_flush();
   EXPECT_FALSE(batch.lock_flush(std::try_to_lock).owns_lock()) << "one flush at a time";
-  std::span<const BackendItem> items = batch.begin_flush();
+  std::span<const StoreItem> items = batch.begin_flush();
   ASSERT_EQ(items.size(), 4u);
   EXPECT_EQ(batch.find("b"), "2") << "being written: still served";
   EXPECT_EQ(batch.add("b", "two", 0), WriteBatch::Due::no) << "a fresh queue";
@@ -78,7 +79,8 @@ class WriteBatchTest : public testing::TempDirTest {
   bool stored(int n) {
     Config config;
     Cache other(sqlite_settings(), config);
-    Result<std::optional<StoredValue>> found = other.fetch(step_key(Step{"page", 1}, page(n)));
+    Result<std::optional<StoredValue>> found =
+        testing::fetch(other, step_key(Step{"page", 1}, page(n)));
     return found.is_ok() && found->has_value() && (*found)->value == html(n);
   }
 
@@ -87,7 +89,7 @@ class WriteBatchTest : public testing::TempDirTest {
     Config config;
     Cache other(sqlite_settings(), config);
     size_t count = 0;
-    Status status = other.for_each_entry([&](const EntryInfo& info) {
+    Status status = testing::internals(other).scan_entries([&](const EntryInfo& info) {
       if (info.label == "page") ++count;
       return true;
     });
@@ -106,7 +108,7 @@ TEST_F(WriteBatchTest, StoresAreServedAtOnceAndLandWhenTheSessionFinishes) {
   EXPECT_FALSE(stored(1)) << "one store is not a batch yet";
   EXPECT_EQ(render(cache, 1), html(1));
   EXPECT_EQ(renders_, 1) << "the queued entry is a hit in this process";
-  EXPECT_TRUE(cache.fetch(step_key(Step{"page", 1}, page(1))).value().has_value());
+  EXPECT_TRUE(testing::fetch(cache, step_key(Step{"page", 1}, page(1))).value().has_value());
 
   const CacheCounters before = cache.counters();
   BuildRecord record = build.finish().value();
@@ -163,8 +165,9 @@ TEST_F(WriteBatchTest, DeleteAndClearSeeQueuedStores) {
   BuildSession build = cache.begin_build();
   render(cache, 1);
   render(cache, 2);
-  ASSERT_TRUE(
-      cache.remove_backend_key(cache.backend_key(step_key(Step{"page", 1}, page(1)))).value());
+  ASSERT_TRUE(testing::internals(cache)
+                  .remove_key(testing::backend_key(cache, step_key(Step{"page", 1}, page(1))))
+                  .value());
   render(cache, 1);
   EXPECT_EQ(renders_, 3) << "a deleted entry is rendered again";
 

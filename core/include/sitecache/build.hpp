@@ -20,11 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "sitecache/export.hpp"
 #include "sitecache/status.hpp"
 
 namespace sitecache {
 
 class Cache;
+class CacheInternals;
 
 struct StepCounters {
   uint64_t hits = 0;
@@ -47,7 +49,7 @@ struct RecordedUse {
   std::vector<RecordedInput> inputs;
 };
 
-struct BuildRecord {
+struct SITECACHE_EXPORT BuildRecord {
   uint64_t generation = 0;
   std::string cache;
   int64_t started_ms = 0;
@@ -70,7 +72,7 @@ struct BuildRecord {
 // An open build. Move-only; finishing twice is an error. Destroying an unfinished session
 // finishes it (ignoring failures), so an exception in the site generator still leaves a
 // record.
-class BuildSession {
+class SITECACHE_EXPORT BuildSession {
  public:
   BuildSession(BuildSession&&) noexcept;
   BuildSession& operator=(BuildSession&&) noexcept;
@@ -84,10 +86,10 @@ class BuildSession {
   // What has been recorded so far.
   BuildRecord snapshot() const;
 
-  struct State;
+  struct State;  // internal (core/src/memo/build_state.hpp)
 
  private:
-  friend class Cache;
+  friend class CacheInternals;
   explicit BuildSession(std::shared_ptr<State> state);
   std::shared_ptr<State> state_;
 };
@@ -97,7 +99,7 @@ inline constexpr uint64_t kBuildRecordsKept = 30;
 
 // Reads the newest `limit` build records of a cache, newest first. Missing generations
 // (pruned, never finished) are skipped.
-Result<std::vector<BuildRecord>> read_build_records(Cache& cache, size_t limit);
+SITECACHE_EXPORT Result<std::vector<BuildRecord>> read_build_records(Cache& cache, size_t limit);
 
 }  // namespace sitecache
 

@@ -1,4 +1,4 @@
-// A named cache: Django's low-level cache API over a plugin backend.
+// A named cache: Django's low-level cache API over a plugin backend, and memoization.
 //
 //   sitecache::Caches caches = sitecache::Caches::load().value();
 //   sitecache::Cache& cache = caches["default"];
@@ -8,8 +8,8 @@
 //
 // Semantics (as Django's): the default timeout applies when none is given;
 // Timeout::never() never expires; Timeout::dont_store() (0) stores nothing and removes any
-// stored value. Keys become "<key_prefix>:<version>:<32 hex digits>" for the backend, so
-// any text is a valid key, and clear() removes only this cache's prefix.
+// stored value. Any text is a valid key (the backend sees a fixed-size digest of it), and
+// clear() removes only this cache's key_prefix.
 //
 // Failures: with on_error = "miss" (the default) a backend failure is counted, warned
 // about once per cache through the WarningSink, and the call returns as if the key were
@@ -26,7 +26,6 @@
 #ifndef SITECACHE_CACHE_HPP
 #define SITECACHE_CACHE_HPP
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -39,20 +38,24 @@
 
 #include "sitecache/build.hpp"
 #include "sitecache/config.hpp"
+#include "sitecache/export.hpp"
 #include "sitecache/key.hpp"
 #include "sitecache/memoize.hpp"
-#include "sitecache/plugins.hpp"
+#include "sitecache/plugin_registry.hpp"
 #include "sitecache/status.hpp"
 #include "sitecache/timeout.hpp"
 
 namespace sitecache {
 
+class CacheImpl;
+class CacheInternals;
+
 // Receives warnings (one line, no trailing newline). Must be thread-safe.
 using WarningSink = std::function<void(std::string_view)>;
 // Prints "sitecache: warning: ..." to stderr.
-WarningSink stderr_warnings();
+SITECACHE_EXPORT WarningSink stderr_warnings();
 
-// What a stored entry says about itself (from its envelope).
+// What a stored entry says about itself (from its envelope), as maintenance lists it.
 struct EntryInfo {
   std::string key;    // the backend key
   std::string label;  // the plain key, or the step name of a memoized render
@@ -66,22 +69,6 @@ struct EntryInfo {
   uint64_t value_size = 0;   // uncompressed
   int64_t stored_size = -1;  // bytes in the backend, -1 unknown
   bool compressed = false;
-};
-
-// How to store one value through the digest-level API.
-struct StoreOptions {
-  Timeout timeout;  // cache default when unset
-  std::string label;
-  std::string slot;
-  std::vector<std::string> tags;
-  uint64_t cost_us = 0;
-  uint64_t generation = 0;
-  int64_t created_ms = 0;  // 0: now (a rewrite such as touch keeps the original)
-};
-
-struct StoredValue {
-  std::string value;
-  EntryInfo info;
 };
 
 // Counters since the cache was opened in this process.
@@ -106,7 +93,7 @@ struct BackendReport {
   int64_t evictions = -1;
 };
 
-class Cache {
+class SITECACHE_EXPORT Cache {
  public:
   // Opens a cache from its settings. Nothing is loaded until first use. `config` supplies
   // the plugin search path and base directory.
@@ -158,46 +145,19 @@ class Cache {
   // new one while another is open finishes the old one first.
   BuildSession begin_build();
 
-  // --- Digest-level API (memoization, tools) ------------------------------------------
-  // "<key_prefix>:<version>:<hex>".
-  std::string backend_key(const Digest& digest) const;
-  std::string backend_key(const Digest& digest, int64_t version) const;
-  // The backend key a plain key maps to.
-  std::string backend_key_for(std::string_view plain_key) const;
-  // "<key_prefix>:": what every key of this cache starts with.
-  std::string key_space() const;
-
-  Result<std::optional<StoredValue>> fetch(const Digest& digest);
-  Result<std::optional<StoredValue>> fetch_backend_key(std::string_view backend_key);
-  Status store(const Digest& digest, std::string_view value, const StoreOptions& options);
-  // Atomic add of a raw backend key (leases); false when present.
-  Result<bool> add_backend_key(std::string_view backend_key, std::string_view value,
-                               Timeout timeout);
-  Result<bool> remove_backend_key(std::string_view backend_key);
-  // Visits every entry of this cache: keys "<key_prefix>:<version>:<hex>" of any version
-  // (not build records or leases), decoding each envelope; corrupt entries are skipped
-  // and counted. unsupported when the backend cannot scan.
-  Status for_each_entry(const std::function<bool(const EntryInfo&)>& visit);
-
+  // --- Inspection ---------------------------------------------------------------------
   Result<BackendReport> backend_report();
   CacheCounters counters() const;
   // The backend's load/creation failure, if any (forces the lazy load).
   Status check_backend();
-  // Whether the backend has an SC_CAP_* capability (false when it failed to load).
-  bool backend_has(uint64_t capability);
-
-  struct Impl;  // internal
 
  private:
-  friend class BuildSession;
-  Result<std::string> memoize_once(const Step& step, const Inputs& inputs, const Digest& key,
-                                   const std::function<std::string()>& render,
-                                   const MemoOptions& options, uint64_t& cost_us);
-  std::unique_ptr<Impl> impl_;
+  friend class CacheInternals;  // the core's own seam below this API (core/src/cache)
+  std::unique_ptr<CacheImpl> impl_;
 };
 
 // The set of named caches of one configuration (Django's `caches`).
-class Caches {
+class SITECACHE_EXPORT Caches {
  public:
   // Loads the config (see load_config) and opens every cache in it.
   static Result<Caches> load(const ConfigSource& source = {},
@@ -205,6 +165,8 @@ class Caches {
   explicit Caches(Config config, WarningSink warnings = stderr_warnings());
   Caches(Caches&&) noexcept;
   Caches& operator=(Caches&&) noexcept;
+  Caches(const Caches&) = delete;
+  Caches& operator=(const Caches&) = delete;
   ~Caches();
 
   // Precondition: contains(name). Use find() when unsure.

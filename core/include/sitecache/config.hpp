@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "sitecache/export.hpp"
 #include "sitecache/status.hpp"
 #include "sitecache/timeout.hpp"
 
@@ -107,16 +108,17 @@ struct ConfigSource {
 // error; a missing ./sitecache.toml means the embedded default. Every problem in a file is
 // StatusCode::config with "FILE:LINE:COLUMN: what is wrong" (unknown keys and wrong types
 // included).
-Result<Config> load_config(const ConfigSource& source = {});
+SITECACHE_EXPORT Result<Config> load_config(const ConfigSource& source = {});
 
 // Parses TOML text; `source_name` is used in error messages and `base_dir` resolves
 // relative paths.
-Result<Config> parse_config(std::string_view text, const std::filesystem::path& source_name,
-                            const std::filesystem::path& base_dir);
+SITECACHE_EXPORT Result<Config> parse_config(std::string_view text,
+                                             const std::filesystem::path& source_name,
+                                             const std::filesystem::path& base_dir);
 
 // The embedded default: one "default" cache on SQLite at .sitecache/cache.db under
 // base_dir.
-Config default_config(const std::filesystem::path& base_dir);
+SITECACHE_EXPORT Config default_config(const std::filesystem::path& base_dir);
 
 }  // namespace sitecache
 

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "sitecache/export.hpp"
 #include "sitecache/status.hpp"
 
 namespace sitecache {
@@ -33,7 +34,7 @@ namespace sitecache {
 inline constexpr uint32_t kKeyFormatVersion = 1;
 
 // A 128-bit digest in XXH128's canonical (big-endian) byte order.
-struct Digest {
+struct SITECACHE_EXPORT Digest {
   std::array<uint8_t, 16> bytes{};
 
   // 32 lowercase hex digits.
@@ -45,10 +46,10 @@ struct Digest {
 };
 
 // XXH3-128 of raw bytes (no field framing): what a file's content contributes.
-Digest hash_bytes(std::span<const uint8_t> data);
-Digest hash_bytes(std::string_view data);
+SITECACHE_EXPORT Digest hash_bytes(std::span<const uint8_t> data);
+SITECACHE_EXPORT Digest hash_bytes(std::string_view data);
 // XXH3-128 of a file's content, streamed. Fails with io / not_found naming the path.
-Result<Digest> hash_file(const std::filesystem::path& path);
+SITECACHE_EXPORT Result<Digest> hash_file(const std::filesystem::path& path);
 
 enum class FieldTag : uint8_t {
   bytes = 1,
@@ -66,7 +67,7 @@ enum class FieldTag : uint8_t {
 
 // Builds one key. Copyable (copies the hash state), so a common prefix can be fed once and
 // extended; not thread-safe.
-class KeyBuilder {
+class SITECACHE_EXPORT KeyBuilder {
  public:
   // Salts the key with the step name, the step's own version and the format versions:
   // bumping step_version invalidates every key of that step.
@@ -91,18 +92,16 @@ class KeyBuilder {
   // Brackets a variable-length group so (["a","b"],["c"]) != (["a"],["b","c"]).
   KeyBuilder& begin_list(uint64_t count);
   KeyBuilder& end_list();
-  // Raw field: tag + length + bytes.
-  KeyBuilder& add_field(FieldTag tag, std::span<const uint8_t> data);
 
   Digest finish() const;
 
  private:
+  // Raw field: tag + length + bytes (every add_* above is one).
+  KeyBuilder& add_field(FieldTag tag, std::span<const uint8_t> data);
+
   struct State;
   std::unique_ptr<State> state_;
 };
-
-// The digest a plain string key of the low-level API (cache.set("menu", ...)) maps to.
-Digest plain_key_digest(std::string_view key);
 
 }  // namespace sitecache
 

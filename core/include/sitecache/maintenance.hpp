@@ -45,7 +45,8 @@
 //
 // gc (plan_gc): expired entries always go; then entries in least-recently-used order
 // (last_access_ms, or created_ms when the backend does not track access) until the rest
-// fits both limits. Sizes are entry_size(). gc needs a backend that can scan.
+// fits both limits (no limits: expired entries only). Sizes are entry_size(). gc needs a
+// backend that can scan.
 #ifndef SITECACHE_MAINTENANCE_HPP
 #define SITECACHE_MAINTENANCE_HPP
 
@@ -59,6 +60,7 @@
 #include <vector>
 
 #include "sitecache/cache.hpp"
+#include "sitecache/export.hpp"
 #include "sitecache/status.hpp"
 
 namespace sitecache {
@@ -75,7 +77,7 @@ enum class EntrySource {
   build_records,  // the backend cannot scan: the entries named by build records
 };
 // "scan" or "build_records".
-std::string_view to_string(EntrySource source);
+SITECACHE_EXPORT std::string_view to_string(EntrySource source);
 
 struct EntryListing {
   EntrySource source = EntrySource::scan;
@@ -83,12 +85,13 @@ struct EntryListing {
 };
 
 // Every entry of the cache (see the header comment for the no-scan fallback).
-Result<EntryListing> list_entries(Cache& cache, const MaintenanceProgress& progress = {});
+SITECACHE_EXPORT Result<EntryListing> list_entries(Cache& cache,
+                                                   const MaintenanceProgress& progress = {});
 
 // The bytes an entry occupies: stored_size when the backend reports it, else value_size.
-uint64_t entry_size(const EntryInfo& entry);
+SITECACHE_EXPORT uint64_t entry_size(const EntryInfo& entry);
 // Whether the entry's expiry has passed at `now_ms`.
-bool entry_expired(const EntryInfo& entry, int64_t now_ms);
+SITECACHE_EXPORT bool entry_expired(const EntryInfo& entry, int64_t now_ms);
 
 struct ClearSelector {
   enum class Kind { all, stale, older_than, prefix, tag, slot };
@@ -133,14 +136,14 @@ enum class RemovalReason {
   over_limit,  // gc
 };
 // Stable lowercase name, e.g. "superseded".
-std::string_view to_string(RemovalReason reason);
+SITECACHE_EXPORT std::string_view to_string(RemovalReason reason);
 
 struct PlannedRemoval {
   EntryInfo entry;
   RemovalReason reason = RemovalReason::all;
 };
 
-struct ClearPlan {
+struct SITECACHE_EXPORT ClearPlan {
   std::string cache;      // the cache's name
   std::string key_space;  // "<key_prefix>:"
   EntrySource source = EntrySource::scan;
@@ -157,18 +160,18 @@ struct ClearPlan {
 };
 
 // Never changes the cache. invalid_argument for a selector out of range.
-Result<ClearPlan> plan_clear(Cache& cache, const ClearSelector& selector,
-                             const MaintenanceProgress& progress = {});
+SITECACHE_EXPORT Result<ClearPlan> plan_clear(Cache& cache, const ClearSelector& selector,
+                                              const MaintenanceProgress& progress = {});
 
 struct GcLimits {
   std::optional<uint64_t> max_bytes;
   std::optional<uint64_t> max_entries;
 };
 
-// Limits not given fall back to the cache's configured max_size / max_entries;
-// invalid_argument when there is neither. unsupported when the backend cannot scan.
-Result<ClearPlan> plan_gc(Cache& cache, const GcLimits& limits,
-                          const MaintenanceProgress& progress = {});
+// Limits not given fall back to the cache's configured max_size / max_entries; with
+// neither, gc removes only expired entries. unsupported when the backend cannot scan.
+SITECACHE_EXPORT Result<ClearPlan> plan_gc(Cache& cache, const GcLimits& limits,
+                                           const MaintenanceProgress& progress = {});
 
 struct ClearSummary {
   uint64_t removed = 0;       // entries removed
@@ -181,8 +184,8 @@ struct ClearSummary {
 // Removes the planned keys, continuing past individual failures (counted in `failed`).
 // Fails without removing anything when the cache is read_only or when the plan names a
 // key outside the cache's key space.
-Result<ClearSummary> execute(Cache& cache, const ClearPlan& plan,
-                             const MaintenanceProgress& progress = {});
+SITECACHE_EXPORT Result<ClearSummary> execute(Cache& cache, const ClearPlan& plan,
+                                              const MaintenanceProgress& progress = {});
 
 }  // namespace sitecache
 

@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "sitecache/export.hpp"
 #include "sitecache/key.hpp"
 #include "sitecache/status.hpp"
 #include "sitecache/timeout.hpp"
@@ -113,7 +114,7 @@ concept Hashable = requires(KeyBuilder& key, const T& value) {
 // yet tell a later same-size edit apart (the race ccache documents).
 // Thread-safe. The table is loaded from and saved to `state_file` (a corrupt or foreign
 // file is ignored and rewritten).
-class FileHasher {
+class SITECACHE_EXPORT FileHasher {
  public:
   static constexpr std::chrono::seconds kRacyWindow{2};
 
@@ -146,7 +147,7 @@ class FileHasher {
 // The named inputs of one step. Each input is reduced to a typed digest at once, so an
 // Inputs object is small and can be reused; a file that cannot be read makes status()
 // fail, and memoize then returns that failure without rendering.
-class Inputs {
+class SITECACHE_EXPORT Inputs {
  public:
   Inputs() = default;
 
@@ -180,7 +181,7 @@ class Inputs {
 };
 
 // The key of a step over its inputs (what memoize uses).
-Digest step_key(const Step& step, const Inputs& inputs);
+SITECACHE_EXPORT Digest step_key(const Step& step, const Inputs& inputs);
 
 }  // namespace sitecache
 

@@ -9,6 +9,8 @@
 #include <utility>
 #include <variant>
 
+#include "sitecache/export.hpp"
+
 namespace sitecache {
 
 enum class StatusCode {
@@ -27,9 +29,9 @@ enum class StatusCode {
 };
 
 // Stable lowercase name of a code, e.g. "not_found".
-std::string_view to_string(StatusCode code);
+SITECACHE_EXPORT std::string_view to_string(StatusCode code);
 
-class [[nodiscard]] Status {
+class [[nodiscard]] SITECACHE_EXPORT Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}

@@ -3,10 +3,9 @@
  * of plugin.h. The working functions store nothing. */
 #include <string.h>
 
-#include "sitecache/plugin.h"
+#include "sitecache/plugin_abi.h"
 
-static sc_status create(const sc_option* options, size_t count, sc_handle** out,
-                        sc_error* error) {
+static sc_status create(const sc_option* options, size_t count, sc_handle** out, sc_error* error) {
   static int dummy;
   size_t i;
   for (i = 0; i < count; ++i) {
@@ -18,10 +17,11 @@ static sc_status create(const sc_option* options, size_t count, sc_handle** out,
   *out = (sc_handle*)&dummy;
   return SC_OK;
 }
-static void destroy(sc_handle* handle) { (void)handle; }
+static void destroy(sc_handle* handle) {
+  (void)handle;
+}
 #ifndef BROKEN_MISSING_GET
-static sc_status get(sc_handle* h, const char* k, size_t n, sc_value_sink s, void* c,
-                     sc_error* e) {
+static sc_status get(sc_handle* h, const char* k, size_t n, sc_value_sink s, void* c, sc_error* e) {
   (void)h, (void)k, (void)n, (void)s, (void)c, (void)e;
   return SC_NOT_FOUND;
 }
@@ -53,30 +53,28 @@ static const sc_plugin descriptor = {
 #else
     SC_ABI_MAJOR,
 #endif
-    SC_ABI_MINOR,
-    "broken",
-    "0.0.1",
-    "a plugin that breaks one rule on purpose",
+    SC_ABI_MINOR, "broken",   "0.0.1", "a plugin that breaks one rule on purpose",
 #ifdef BROKEN_CAPABILITY_WITHOUT_FUNCTION
     SC_CAP_SCAN,
 #else
     0,
 #endif
-    create,
-    destroy,
+    create,       destroy,
 #ifdef BROKEN_MISSING_GET
     NULL,
 #else
     get,
 #endif
-    set,
-    remove_key,
-    NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    set,          remove_key, NULL,    NULL,
+    NULL,         NULL,       NULL,    NULL,
+    NULL,
 };
 
 #ifdef BROKEN_NO_ENTRY
 SC_PLUGIN_VISIBLE const sc_plugin* not_the_entry(void);
-SC_PLUGIN_VISIBLE const sc_plugin* not_the_entry(void) { return &descriptor; }
+SC_PLUGIN_VISIBLE const sc_plugin* not_the_entry(void) {
+  return &descriptor;
+}
 #else
 SC_DEFINE_PLUGIN_ENTRY(&descriptor)
 #endif

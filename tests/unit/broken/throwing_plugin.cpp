@@ -2,7 +2,7 @@
 // exception into SC_INTERNAL with the exception's text, never letting it cross the ABI.
 #include <stdexcept>
 
-#include "sitecache/plugin.hpp"
+#include "sitecache/plugin_adapter.hpp"
 
 namespace {
 
