@@ -145,15 +145,18 @@ bool stats_of(Cache& cache, const StatsOptions& options, Json* json) {
       "\n  location    " + (settings.location.empty() ? "(backend default)" : settings.location);
   text += "\n  key prefix  " + settings.key_prefix + ":" + std::to_string(settings.version) + "\n";
   if (report) {
-    // The backend counts its whole store: every key prefix sharing it, build records too.
+    // The backend counts its whole store: every key prefix sharing it, and build records
+    // and leases besides entries. `ls` counts this cache's entries only; say so.
     text += "  store       ";
     if (report->entries < 0 && report->bytes < 0) {
       text += "the backend does not report its size";
     } else {
-      text += (report->entries >= 0 ? std::to_string(report->entries) : std::string("?")) +
-              " keys, " +
+      text += (report->entries >= 0 ? counted(static_cast<uint64_t>(report->entries), "key", "keys")
+                                    : std::string("? keys")) +
+              ", " +
               (report->bytes >= 0 ? size_text(static_cast<uint64_t>(report->bytes))
-                                  : std::string("? bytes"));
+                                  : std::string("? bytes")) +
+              " in the whole backend (entries of every key prefix, build records)";
     }
     std::string limits = limit_text(report->max_entries, report->max_bytes);
     if (!limits.empty()) text += " (" + limits + ")";
@@ -172,15 +175,16 @@ bool stats_of(Cache& cache, const StatsOptions& options, Json* json) {
   write_stdout("  last build  #" + std::to_string(last->generation) + ", " +
                (age == "now" ? std::string("just now") : age + " ago") + ", took " +
                duration_text(std::chrono::milliseconds(last->ended_ms - last->started_ms)) + ": " +
-               std::to_string(last->hits) + " hits, " + std::to_string(last->misses) + " misses (" +
-               percent(last->hits, last->misses) + "), " + std::to_string(last->errors) +
-               " errors, saved " + micros_text(last->saved_us) + "\n");
+               counted(last->hits, "hit", "hits") + ", " + counted(last->misses, "miss", "misses") +
+               " (" + percent(last->hits, last->misses) + "), " +
+               counted(last->errors, "error", "errors") + ", saved " + micros_text(last->saved_us) +
+               "\n");
   print_steps(last->steps);
-  write_stdout("  recent      " + std::to_string(totals.builds) +
-               " builds: " + std::to_string(totals.hits) + " hits, " +
-               std::to_string(totals.misses) + " misses (" + percent(totals.hits, totals.misses) +
-               "), " + std::to_string(totals.errors) + " errors, saved " +
-               micros_text(totals.saved_us) + "\n");
+  write_stdout(
+      "  recent      " + counted(totals.builds, "build", "builds") + ": " +
+      counted(totals.hits, "hit", "hits") + ", " + counted(totals.misses, "miss", "misses") + " (" +
+      percent(totals.hits, totals.misses) + "), " + counted(totals.errors, "error", "errors") +
+      ", saved " + micros_text(totals.saved_us) + "\n");
   print_steps(totals.steps);
   return true;
 }

@@ -45,6 +45,10 @@ int64_t now_ms() {
       .count();
 }
 
+std::string counted(uint64_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
 std::string percent(uint64_t hits, uint64_t misses) {
   if (hits + misses == 0) return "-";
   char text[32];

@@ -36,6 +36,9 @@ Json ratio_json(uint64_t hits, uint64_t misses);
 // Milliseconds since the Unix epoch, now.
 int64_t now_ms();
 
+// "1 hit", "2 hits": a count with its noun in the right number.
+std::string counted(uint64_t n, std::string_view one, std::string_view many);
+
 // "97.5%", or "-" without lookups.
 std::string percent(uint64_t hits, uint64_t misses);
 // "512 B", "1.5 MiB".

@@ -120,7 +120,8 @@ int run(const Options& options) {
     std::cout << "sitegen: " << stats.pages << " pages (" << stats.posts << " posts, "
               << stats.written << " written, " << stats.removed << " removed), ";
     if (cache.enabled) {
-      std::cout << cache.record.hits << " hits, " << cache.record.misses << " misses, "
+      std::cout << cache.record.hits << (cache.record.hits == 1 ? " hit, " : " hits, ")
+                << cache.record.misses << (cache.record.misses == 1 ? " miss, " : " misses, ")
                 << seconds(static_cast<double>(cache.record.saved_us) / 1e6) << " saved, ";
     } else {
       std::cout << "cache off, ";

@@ -1,6 +1,8 @@
 // memoize: cached output equals direct output, keys move with every input, single-flight.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -196,6 +198,31 @@ TEST_F(MemoizeTest, CachePageWrapsAFunction) {
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(page("Hello", 2027), "<h1>Hello</h1>2027");
   EXPECT_EQ(calls, 2);
+}
+
+TEST_F(MemoizeTest, DecoratedCallsHaveReadableDistinctSlots) {
+  auto page = cache_page(*cache_, Step{"page", 1}, Timeout::never(),
+                         [](const std::string& title, int year, double weight) {
+                           return title + std::to_string(year) + std::to_string(weight);
+                         });
+  (void)page("Hello", 2026, 0.5);
+  (void)page("Hello", 2026, 0.5000001);  // to_string shows both as 0.500000
+  (void)fragment(
+      *cache_, "nav", [] { return std::string("nav"); }, std::string("en"), true);
+  std::vector<std::string> slots;
+  ASSERT_TRUE(testing::internals(*cache_)
+                  .scan_entries([&](const EntryInfo& info) {
+                    slots.push_back(info.slot);
+                    return true;
+                  })
+                  .is_ok());
+  std::sort(slots.begin(), slots.end());
+  ASSERT_EQ(slots.size(), 3u);
+  EXPECT_EQ(slots[0], "fragment:nav(\"en\", true)");
+  // A lossy description carries the digest of the arguments, so the two stay apart.
+  EXPECT_TRUE(slots[1].starts_with("page(\"Hello\", 2026, 0.500000)#")) << slots[1];
+  EXPECT_TRUE(slots[2].starts_with("page(\"Hello\", 2026, 0.500000)#")) << slots[2];
+  EXPECT_NE(slots[1], slots[2]);
 }
 
 TEST_F(MemoizeTest, FragmentsVaryWithoutAmbiguity) {

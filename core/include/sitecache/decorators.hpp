@@ -17,6 +17,7 @@
 #define SITECACHE_DECORATORS_HPP
 
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -33,6 +34,43 @@ Inputs inputs_of(const Args&... args) {
   (inputs.value("arg" + std::to_string(index++), args), ...);
   return inputs;
 }
+
+// One argument as a slot shows it; false when the text does not identify the value
+// (a type without a readable form, or a string cut short).
+template <class T>
+bool describe_arg(std::string& out, const T& value) {
+  constexpr size_t kMaxText = 60;
+  if constexpr (std::is_same_v<T, bool>) {
+    out += value ? "true" : "false";
+  } else if constexpr (std::is_arithmetic_v<T>) {
+    out += std::to_string(value);
+    return std::is_integral_v<T>;  // to_string rounds floating-point values
+  } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+    const std::string_view text(value);
+    out += '"';
+    out += text.substr(0, kMaxText);
+    out += '"';
+    return text.size() <= kMaxText;
+  } else {
+    out += "...";
+    return false;
+  }
+  return true;
+}
+
+// The slot of a decorated call: "step(arg, ...)", readable so that `sitecache ls` shows it
+// and `sitecache explain` takes it. When the text does not identify the arguments, the
+// first 16 digits of their digest follow ("#..."), so distinct calls never share a slot.
+template <class... Args>
+std::string slot_of(const Step& step, const Inputs& inputs, const Args&... args) {
+  std::string slot = step.name + "(";
+  bool exact = true;
+  size_t index = 0;
+  ((slot += index++ == 0 ? "" : ", ", exact = describe_arg(slot, args) && exact), ...);
+  slot += ")";
+  if (!exact) slot += "#" + step_key(step, inputs).hex().substr(0, 16);
+  return slot;
+}
 }  // namespace detail
 
 // Wraps `fn` (returning std::string or something constructible from and convertible to
@@ -42,10 +80,12 @@ auto cache_page(Cache& cache, Step step, Timeout timeout, Fn fn) {
   return
       [&cache, step = std::move(step), timeout, fn = std::move(fn)](const Hashable auto&... args) {
         using Output = std::decay_t<decltype(fn(args...))>;
+        const Inputs inputs = detail::inputs_of(args...);
         MemoOptions options;
         options.timeout = timeout;
+        options.slot = detail::slot_of(step, inputs, args...);
         Result<std::string> out = cache.memoize(
-            step, detail::inputs_of(args...), [&] { return std::string(fn(args...)); }, options);
+            step, inputs, [&] { return std::string(fn(args...)); }, options);
         if (out) return Output(std::move(out.value()));
         return fn(args...);
       };
@@ -56,8 +96,11 @@ template <class Render, Hashable... VaryOn>
 std::string fragment(Cache& cache, std::string_view name, Render&& render,
                      const VaryOn&... vary_on) {
   Step step{"fragment:" + std::string(name), 1};
-  Result<std::string> out =
-      cache.memoize(step, detail::inputs_of(vary_on...), [&] { return std::string(render()); });
+  const Inputs inputs = detail::inputs_of(vary_on...);
+  MemoOptions options;
+  options.slot = detail::slot_of(step, inputs, vary_on...);
+  Result<std::string> out = cache.memoize(
+      step, inputs, [&] { return std::string(render()); }, options);
   if (out) return std::move(out.value());
   return std::string(render());
 }

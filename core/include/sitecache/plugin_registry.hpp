@@ -33,8 +33,10 @@ struct SITECACHE_EXPORT PluginInfo {
 };
 
 // The directories searched for plugins, in order: the config's [plugins] path,
-// $SITECACHE_PLUGIN_PATH (colon-separated), the build tree's plugin directory, and the
-// installed plugin directory. All absolute.
+// $SITECACHE_PLUGIN_PATH (colon-separated), then the plugins that came with this copy of
+// sitecache: the build tree's plugin directory when it runs from its build tree (tests,
+// `meson devenv`), else the installed plugin directory (<libdir>/sitecache, found
+// relative to the library, and the configured install location). All absolute.
 SITECACHE_EXPORT std::vector<std::filesystem::path> plugin_search_path(const Config& config);
 
 // Resolves a backend setting to the absolute path of its .so. An unknown name fails with

@@ -1,4 +1,6 @@
 // Plugin search path, name resolution and listing.
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <set>
@@ -54,6 +56,45 @@ std::string name_of(const fs::path& file) {
   return stem.substr(kFilePrefix.size(), stem.size() - kFilePrefix.size() - kFileSuffix.size());
 }
 
+// The file this code was loaded from: libsitecache.so, or the program or module that
+// linked the core statically. Empty when the loader cannot tell.
+fs::path own_object_file() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&own_object_file), &info) == 0 || info.dli_fname == nullptr) {
+    return {};
+  }
+  std::error_code ec;
+  fs::path file = fs::weakly_canonical(fs::path(info.dli_fname), ec);
+  return ec ? fs::path(info.dli_fname) : file;
+}
+
+bool is_inside(const fs::path& inner, const fs::path& outer) {
+  auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+  return o == outer.end();
+}
+
+// Where the plugins that came with this copy of the library are. A copy running from
+// its build tree (tests, meson devenv, build/cli/sitecache) uses the build tree's plugins
+// and nothing installed. An installed copy uses <its libdir>/sitecache, found relative to
+// the library itself so that an install moved to another prefix still finds its own
+// plugins, then the configured install directory; never a build tree.
+std::vector<fs::path> built_in_plugin_dirs() {
+  static const std::vector<fs::path> dirs = [] {
+    const fs::path object = own_object_file();
+    std::error_code ec;
+    const fs::path build_root = fs::weakly_canonical(fs::path(SITECACHE_BUILD_ROOT), ec);
+    if (!object.empty() && is_inside(object, build_root)) {
+      return std::vector<fs::path>{fs::path(SITECACHE_BUILD_PLUGIN_DIR)};
+    }
+    std::vector<fs::path> found;
+    if (!object.empty()) found.push_back(object.parent_path() / "sitecache");
+    const fs::path configured(SITECACHE_INSTALL_PLUGIN_DIR);
+    if (found.empty() || found.front() != configured) found.push_back(configured);
+    return found;
+  }();
+  return dirs;
+}
+
 }  // namespace
 
 std::vector<std::string> PluginInfo::capability_names() const {
@@ -91,8 +132,7 @@ std::vector<fs::path> plugin_search_path(const Config& config) {
       rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
     }
   }
-  dirs.emplace_back(SITECACHE_BUILD_PLUGIN_DIR);
-  dirs.emplace_back(SITECACHE_INSTALL_PLUGIN_DIR);
+  for (fs::path& dir : built_in_plugin_dirs()) dirs.push_back(std::move(dir));
   return dirs;
 }
 
