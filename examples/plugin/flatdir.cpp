@@ -27,13 +27,16 @@
 //   fsync        "true" (default "false"): fsync each file before publishing it and the
 //                directory after. Off by default because an entry lost to a power failure
 //                is only a miss.
-//   cull_frequency, cache_name: ignored (eviction always goes down to 90% of a limit).
+//   cull_frequency  >= 0, default 3: how much a cull removes (see below).
+//   cache_name   ignored.
 // Any other option fails create with SC_INVALID_ARGUMENT naming it.
 //
 // Limits and recency: a file's mtime is its last access. A write sets it, and a read hit
 // advances it (at most once a second per file). When a write takes the handle's running
-// estimate of entries or bytes over a limit, one pass lists the directory and removes the
-// least recently used files down to 90% of the limit, never the file just written. The
+// estimate of entries or bytes over a limit, one pass lists the directory and culls as
+// plugin_abi.h defines it: the least recently used files, max(1, E / cull_frequency) of
+// them (E: the files besides the one just written; all of them for 0), and more while a
+// limit is still exceeded, never the file just written. The
 // estimate counts this handle's own writes only, so every kRecountWrites writes a pass
 // also recounts: with several processes writing to one directory the limits hold
 // approximately, not exactly.
@@ -214,6 +217,7 @@ class Fd {
 struct Limits {
   std::optional<int64_t> max_entries;
   std::optional<int64_t> max_bytes;
+  int64_t cull_frequency = 3;
   bool any() const { return max_entries || max_bytes; }
 };
 
@@ -313,6 +317,7 @@ sp::Status FlatDirBackend::create(const sp::Options& options,
   if (options.get("max_size")) {
     limits.max_bytes = options.get_int("max_size", 0, 1, kUnlimited, status);
   }
+  limits.cull_frequency = options.get_int("cull_frequency", 3, 0, kUnlimited, status);
   const bool read_only = options.get_bool("read_only", false, status);
   const bool fsync = options.get_bool("fsync", false, status);
   if (!status.is_ok()) return status;
@@ -570,21 +575,26 @@ void FlatDirBackend::evict(const std::string& kept) {
   const int64_t max_entries = limits_.max_entries.value_or(unlimited);
   const int64_t max_bytes = limits_.max_bytes.value_or(unlimited);
   if (entry_count > max_entries || byte_count > max_bytes) {
-    // Down to 90%, so that the next pass is a tenth of the limit's worth of writes away
-    // rather than the very next write.
-    const int64_t entry_target = max_entries - max_entries / 10;
-    const int64_t byte_target = max_bytes - max_bytes / 10;
+    // The cull of plugin_abi.h: a fraction at once, so that the next pass is many writes
+    // away rather than the very next write.
+    const bool kept_listed = std::any_of(entries.begin(), entries.end(),
+                                         [&](const Listed* file) { return file->name == kept; });
+    const int64_t others = entry_count - (kept_listed ? 1 : 0);
+    int64_t cull = limits_.cull_frequency == 0
+                       ? others
+                       : std::max<int64_t>(1, others / limits_.cull_frequency);
     std::sort(entries.begin(), entries.end(), [](const Listed* a, const Listed* b) {
       return a->mtime_ms != b->mtime_ms ? a->mtime_ms < b->mtime_ms : a->name < b->name;
     });
     for (const Listed* file : entries) {
-      if (entry_count <= entry_target && byte_count <= byte_target) break;
+      if (cull <= 0 && entry_count <= max_entries && byte_count <= max_bytes) break;
       if (file->name == kept) continue;
       if (::unlinkat(dir_.get(), file->name.c_str(), 0) == 0) {
         evictions_ += 1;
       } else if (errno != ENOENT) {
         continue;  // still there: it still counts
       }
+      cull -= 1;
       entry_count -= 1;
       byte_count -= file->size;
     }

@@ -66,8 +66,8 @@ Status FileBackend::create(const Options& options, std::unique_ptr<FileBackend>&
   if (status.is_ok()) backend->limits_.max_bytes = non_negative(options, "max_size", 0, status);
   if (status.is_ok())
     backend->limits_.cull_frequency = options.get_int("cull_frequency", 3, status);
-  if (status.is_ok() && backend->limits_.cull_frequency < 1) {
-    status = Status(Code::invalid_argument, "option 'cull_frequency' must be >= 1");
+  if (status.is_ok() && backend->limits_.cull_frequency < 0) {
+    status = Status(Code::invalid_argument, "option 'cull_frequency' must be >= 0");
   }
   if (status.is_ok()) backend->read_only_ = options.get_bool("read_only", false, status);
   if (status.is_ok()) backend->fsync_ = options.get_bool("fsync", false, status);
@@ -203,8 +203,10 @@ Status FileBackend::set(std::string_view key, Bytes value, int64_t ttl_ms) {
   }
   if (err != 0) return io_error("cannot store entry", shard_where(path) + "/" + path.name, err);
   if (fsync_) fsync(shard.get());
-  after_write(was_file ? 0 : 1, static_cast<int64_t>(temp.file_size()) -
-                                    (was_file ? static_cast<int64_t>(old.st_size) : 0));
+  after_write(
+      was_file ? 0 : 1,
+      static_cast<int64_t>(temp.file_size()) - (was_file ? static_cast<int64_t>(old.st_size) : 0),
+      path.name);
   return Status::ok();
 }
 
@@ -230,7 +232,7 @@ Status FileBackend::add(std::string_view key, Bytes value, int64_t ttl_ms, bool&
     if (err == 0) {
       stored = true;
       if (fsync_) fsync(shard.get());
-      after_write(1, static_cast<int64_t>(temp.file_size()));
+      after_write(1, static_cast<int64_t>(temp.file_size()), path.name);
       return Status::ok();
     }
     if (err != EEXIST) return io_error("cannot store entry", where, err);
@@ -251,8 +253,10 @@ Status FileBackend::add(std::string_view key, Bytes value, int64_t ttl_ms, bool&
     if (stored) {
       if (fsync_) fsync(shard.get());
       bool was_file = outcome == LoadOutcome::ok || outcome == LoadOutcome::garbled;
-      after_write(was_file ? 0 : 1, static_cast<int64_t>(temp.file_size()) -
-                                        (was_file ? static_cast<int64_t>(existing.st.st_size) : 0));
+      after_write(was_file ? 0 : 1,
+                  static_cast<int64_t>(temp.file_size()) -
+                      (was_file ? static_cast<int64_t>(existing.st.st_size) : 0),
+                  path.name);
     }
     if (!retry) return Status::ok();
   }

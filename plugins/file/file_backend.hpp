@@ -3,10 +3,10 @@
 //
 // Options: "location" (default ".sitecache/files"; relative to "base_dir", else the working
 // directory; created 0700 with its missing parents), "max_entries" and "max_size" (bytes;
-// 0 or absent = unlimited), "cull_frequency" (>= 1, default 3), "read_only", and "fsync"
-// (default false: fsync each entry and its directory before publishing it. Off by default
-// because a cache entry lost to a power failure is only a miss, and a file left zeroed or
-// truncated by one fails the entry checks and is dropped).
+// 0 or absent = unlimited), "cull_frequency" (>= 0, default 3; the cull of plugin_abi.h),
+// "read_only", and "fsync" (default false: fsync each entry and its directory before publishing it.
+// Off by default because a cache entry lost to a power failure is only a miss, and a file left
+// zeroed or truncated by one fails the entry checks and is dropped).
 //
 // Semantics:
 //   - Each entry records its own expiry (entry_format.hpp); expired entries read as absent
@@ -95,10 +95,10 @@ class FileBackend {
   Status replace_dead(const EntryPath& path, std::string_view key, ino_t dead, TempEntry& temp,
                       bool& stored, bool& retry);
   // Records a write's effect on the shared counters and starts maintenance when due.
-  void after_write(int64_t entries, int64_t bytes);
+  void after_write(int64_t entries, int64_t bytes, std::string_view written = {});
   // Runs a maintenance pass unless another one is running; with !force, only when the
   // counters (re-read under the pass lock) still say one is due.
-  void maintain(bool force);
+  void maintain(bool force, std::string_view written = {});
   void mark_access(int fd, const LoadedEntry& entry) const;
   std::string shard_where(const EntryPath& path) const;
 

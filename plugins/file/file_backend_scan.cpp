@@ -8,18 +8,18 @@
 
 namespace sitecache::file {
 
-void FileBackend::after_write(int64_t entries, int64_t bytes) {
+void FileBackend::after_write(int64_t entries, int64_t bytes, std::string_view written) {
   if (!accounting_) return;
   Totals known = accounting_->known();
   bool near = limits_.near(known.entries + entries, known.bytes + bytes);
   Totals totals = accounting_->adjust(entries, bytes, near);
   if (limits_.exceeded(totals.entries, totals.bytes) ||
       now_ms() - totals.last_pass_ms >= kMaintenanceIntervalMs) {
-    maintain(false);
+    maintain(false, written);
   }
 }
 
-void FileBackend::maintain(bool force) {
+void FileBackend::maintain(bool force, std::string_view written) {
   if (read_only_ || !accounting_) return;
   PassLock lock = PassLock::try_acquire(location_fd_.get());
   if (!lock.locked()) return;  // another thread or process is doing it right now
@@ -29,7 +29,7 @@ void FileBackend::maintain(bool force) {
   bool due = limits_.exceeded(start.entries, start.bytes) ||
              now - start.last_pass_ms >= kMaintenanceIntervalMs;
   if (!force && !due) return;
-  PassResult result = run_pass(location_fd_.get(), limits_, now);
+  PassResult result = run_pass(location_fd_.get(), limits_, now, written);
   evictions_.fetch_add(result.evicted, std::memory_order_relaxed);
   accounting_->finish_pass(start, result.entries, result.bytes, now);
 }

@@ -16,23 +16,25 @@ struct Candidate {
   int64_t last_access_ms;
 };
 
-// How many of `live` candidates to evict, oldest first, given their total size.
+// How many of the `oldest_first` candidates to evict (plugin_abi.h's cull). They do not
+// include the entry just written, so E, the entries before the write, is their count.
 size_t eviction_count(const std::vector<Candidate>& oldest_first, int64_t bytes,
-                      const Limits& limits) {
-  auto live = static_cast<int64_t>(oldest_first.size());
-  if (!limits.exceeded(live, bytes)) return 0;
-  int64_t count = live / std::max<int64_t>(1, limits.cull_frequency);
-  count = std::max(count, limits.max_entries > 0 ? live - limits.max_entries : 0);
+                      int64_t kept_entries, const Limits& limits) {
+  const auto others = static_cast<int64_t>(oldest_first.size());
+  if (!limits.exceeded(others + kept_entries, bytes)) return 0;
+  int64_t count =
+      limits.cull_frequency == 0 ? others : std::max<int64_t>(1, others / limits.cull_frequency);
+  if (limits.max_entries > 0) count = std::max(count, others + kept_entries - limits.max_entries);
   if (limits.max_bytes > 0) {
     int64_t remaining = bytes;
     int64_t needed = 0;
-    while (needed < live && remaining > limits.max_bytes) {
+    while (needed < others && remaining > limits.max_bytes) {
       remaining -= oldest_first[static_cast<size_t>(needed)].size;
       ++needed;
     }
     count = std::max(count, needed);
   }
-  return static_cast<size_t>(std::clamp<int64_t>(count, 0, live));
+  return static_cast<size_t>(std::clamp<int64_t>(count, 0, others));
 }
 
 }  // namespace
@@ -62,9 +64,10 @@ PassResult count_live(int location_fd, int64_t now) {
   return result;
 }
 
-PassResult run_pass(int location_fd, const Limits& limits, int64_t now) {
+PassResult run_pass(int location_fd, const Limits& limits, int64_t now, std::string_view kept) {
   PassResult result;
-  std::vector<Candidate> live;
+  std::vector<Candidate> live;  // every live entry but the kept one
+  int64_t kept_entries = 0;
   for_each_shard(location_fd, 0, [&](uint32_t shard, int shard_fd) {
     std::vector<std::string> names = list_dir(shard_fd);
     result.temps += remove_stale_temps(shard_fd, names, now);
@@ -86,17 +89,21 @@ PassResult run_pass(int location_fd, const Limits& limits, int64_t now) {
                           entry.last_access_ms()};
       std::copy(name.begin(), name.end(), candidate.name);
       candidate.name[32] = '\0';
-      live.push_back(candidate);
       result.bytes += candidate.size;
+      if (name == kept) {
+        ++kept_entries;
+      } else {
+        live.push_back(candidate);
+      }
     }
     return true;
   });
-  result.entries = static_cast<int64_t>(live.size());
+  result.entries = static_cast<int64_t>(live.size()) + kept_entries;
 
   std::sort(live.begin(), live.end(), [](const Candidate& a, const Candidate& b) {
     return a.last_access_ms < b.last_access_ms;
   });
-  size_t evict = eviction_count(live, result.bytes, limits);
+  size_t evict = eviction_count(live, result.bytes, kept_entries, limits);
   // Sorted by shard for the removal so that each shard directory is opened once.
   std::sort(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(evict),
             [](const Candidate& a, const Candidate& b) { return a.shard < b.shard; });

@@ -4,15 +4,18 @@
 // pass has run for kMaintenanceIntervalMs, and at most one process runs it at a time
 // (PassLock). In one walk over every shard it removes temporary files left by crashed
 // writers, garbled files and expired entries, and records every live entry's size and
-// last access. If the live entries still exceed a limit it evicts the least recently
-// accessed ones: at least 1/cull_frequency of them (like Django's cull, so that the walk
-// is not repeated on the very next write), and more if that is not enough to get under
-// the limits. Finally it writes the exact counts back to the shared counters.
+// last access. If the live entries still exceed a limit it culls as plugin_abi.h defines
+// it (Django's cull): the least recently accessed entries, max(1, E / cull_frequency) of
+// them (every other one for cull_frequency 0), E being the live entries besides the one
+// just written, and more while that is not enough to get under the limits; the entry just
+// written is never evicted. Finally it writes the exact counts back to the shared
+// counters.
 #ifndef SITECACHE_FILE_MAINTENANCE_HPP
 #define SITECACHE_FILE_MAINTENANCE_HPP
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
 
 #include "accounting.hpp"
 #include "layout.hpp"
@@ -20,9 +23,9 @@
 namespace sitecache::file {
 
 struct Limits {
-  int64_t max_entries = 0;  // 0: unlimited
-  int64_t max_bytes = 0;    // 0: unlimited (compared with whole file sizes)
-  int64_t cull_frequency = 3;
+  int64_t max_entries = 0;     // 0: unlimited
+  int64_t max_bytes = 0;       // 0: unlimited (compared with whole file sizes)
+  int64_t cull_frequency = 3;  // >= 0 (plugin_abi.h)
 
   bool exceeded(int64_t entries, int64_t bytes) const {
     return (max_entries > 0 && entries > max_entries) || (max_bytes > 0 && bytes > max_bytes);
@@ -45,8 +48,10 @@ struct PassResult {
 
 // Runs one pass over the store under `location_fd`. The caller holds the PassLock.
 // Entries are removed with remove_if_same, so an entry rewritten by another process during
-// the pass survives. Never fails: unreadable parts are skipped and seen again next time.
-PassResult run_pass(int location_fd, const Limits& limits, int64_t now);
+// the pass survives. `kept` (an entry file name, or empty) is the entry whose write
+// started the pass: it is never evicted. Never fails: unreadable parts are skipped and
+// seen again next time.
+PassResult run_pass(int location_fd, const Limits& limits, int64_t now, std::string_view kept);
 
 // Counts the live entries and their bytes without changing anything (for a read-only
 // cache, which has no trustworthy counters of its own to report).

@@ -6,18 +6,9 @@
 //
 // Options (all reserved keys; any other option is rejected, the other reserved keys are
 // ignored):
-//   max_entries     integer >= 1; absent = no limit. When inserting a new key would
-//                   exceed it, expired entries are dropped first; if that is not enough,
-//                   1/cull_frequency of the entries are evicted in LRU order (at least
-//                   one, so the limit holds even when max_entries < cull_frequency; this
-//                   is where we differ from Django, which may then overshoot). Overwriting
-//                   an existing key never culls (Django's locmem culls then as well).
-//   max_size        integer bytes >= 1; absent = no limit. Counts key + value bytes.
-//                   After a write, expired entries and then least recently used entries
-//                   (never the one just written) are evicted until the total fits. A
-//                   single entry larger than max_size is refused with INVALID_ARGUMENT.
-//   cull_frequency  integer >= 0, default 3. 0 means: clear everything when max_entries
-//                   is reached, as in Django.
+//   max_entries, max_size, cull_frequency: the limits as plugin_abi.h defines them
+//                   (Django's cull). max_size counts key + value bytes; a single entry
+//                   larger than max_size is refused with INVALID_ARGUMENT.
 //
 // Expiry: ttl_ms > 0 sets a deadline on the steady clock (wall-clock jumps do not shorten
 // or extend it); ttl_ms == 0 means never; ttl_ms < 0 is INVALID_ARGUMENT. An expired
@@ -134,7 +125,7 @@ class MemoryBackend {
                    int64_t expires_ms, const Now& now);
   void set_deadline(Node* node, int64_t ttl_ms, const Now& now);
   void make_room_for_new_entry(const Now& now);
-  void enforce_max_bytes(const Node* keep, const Now& now);
+  void enforce_max_bytes(const Node* keep, size_t entries_before, const Now& now);
   void purge_expired(const Now& now, size_t budget);
   void erase(Node* node);
   void clear_all();

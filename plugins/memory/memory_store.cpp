@@ -34,6 +34,7 @@ MemoryBackend::Node* MemoryBackend::find_live(std::string_view key, const Now& n
 void MemoryBackend::store(std::string_view key, std::vector<uint8_t> value, int64_t ttl_ms,
                           const Now& now) {
   Node* node = find_live(key, now);
+  const size_t entries_before = entries_.size();
   if (node) {
     set_deadline(node, ttl_ms, now);  // the only step that can throw: do it first
     bytes_ = bytes_ - node->value.size() + value.size();
@@ -46,7 +47,7 @@ void MemoryBackend::store(std::string_view key, std::vector<uint8_t> value, int6
     node = insert_new(key, std::move(value), deadline, expires, now);
   }
   node->last_access_ms = now.wall_ms;
-  enforce_max_bytes(node, now);
+  enforce_max_bytes(node, entries_before, now);
 }
 
 MemoryBackend::Node* MemoryBackend::insert_new(std::string_view key, std::vector<uint8_t> value,
@@ -110,12 +111,21 @@ void MemoryBackend::make_room_for_new_entry(const Now& now) {
   }
 }
 
-void MemoryBackend::enforce_max_bytes(const Node* keep, const Now& now) {
+// The same cull for max_size, after the write (plugin_abi.h): expired entries first; then
+// max(1, entries_before / cull_frequency) least recently used entries (every other one for
+// cull_frequency 0), and more until the total fits. `keep`, just written, stays.
+void MemoryBackend::enforce_max_bytes(const Node* keep, size_t entries_before, const Now& now) {
   if (!limits_.max_bytes || bytes_ <= *limits_.max_bytes) return;
   purge_expired(now, kUnbounded);
-  while (bytes_ > *limits_.max_bytes && least_recent_ != nullptr && least_recent_ != keep) {
+  if (bytes_ <= *limits_.max_bytes) return;
+  size_t cull = limits_.cull_frequency == 0
+                    ? entries_.size()
+                    : std::max<size_t>(1, entries_before / limits_.cull_frequency);
+  while ((cull > 0 || bytes_ > *limits_.max_bytes) && least_recent_ != nullptr &&
+         least_recent_ != keep) {
     erase(least_recent_);
     ++evictions_;
+    if (cull > 0) --cull;
   }
 }
 

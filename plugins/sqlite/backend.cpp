@@ -126,6 +126,9 @@ Status SqliteBackend::write(std::string_view operation,
   for (auto it = access_.pending().begin(); status.is_ok() && it != access_.pending().end(); ++it) {
     status = table_->record_access(it->first, it->second);
   }
+  // The count before this write, for the cull (read only when limits apply).
+  Totals before;
+  if (status.is_ok() && limits_.any()) status = table_->totals(before);
   if (status.is_ok()) status = body(now);
   if (status.is_ok() && now >= next_purge_ms_) {
     int64_t after = 0;
@@ -135,7 +138,7 @@ Status SqliteBackend::write(std::string_view operation,
     if (status.is_ok()) status = table_->set_purge_position(after);
   }
   int64_t evicted = 0;
-  if (status.is_ok()) status = enforce_limits(*table_, limits_, now, evicted);
+  if (status.is_ok()) status = enforce_limits(*table_, limits_, now, before.entries, evicted);
   if (status.is_ok()) status = table_->flush_totals();
   if (status.is_ok()) status = connection_->commit();
   if (!status.is_ok()) {

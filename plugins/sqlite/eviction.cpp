@@ -17,11 +17,13 @@ bool over(const Totals& totals, const Limits& limits) {
 
 }  // namespace
 
-Status enforce_limits(EntryTable& table, const Limits& limits, int64_t now, int64_t& evicted) {
+Status enforce_limits(EntryTable& table, const Limits& limits, int64_t now, int64_t entries_before,
+                      int64_t& evicted) {
   if (!limits.any()) return Status::ok();
   Totals totals;
   if (Status status = table.totals(totals); !status.is_ok()) return status;
   if (!over(totals, limits)) return Status::ok();
+  const int64_t written = std::max<int64_t>(0, totals.entries - entries_before);
 
   // A whole-table sweep (there is no expiry index, schema.hpp). It runs once per cull, and
   // a cull removes at least 1/cull_frequency of the entries, so it costs a few rows per
@@ -35,26 +37,24 @@ Status enforce_limits(EntryTable& table, const Limits& limits, int64_t now, int6
   if (Status status = table.totals(totals); !status.is_ok()) return status;
   if (!over(totals, limits)) return Status::ok();
 
-  if (limits.cull_frequency == 0) {
-    int64_t removed = 0;
-    Status status = table.erase_prefix("", removed);
-    evicted += removed;
-    return status;
+  // The entries besides this transaction's new ones: the only candidates.
+  const int64_t others = std::max<int64_t>(0, totals.entries - written);
+  int64_t need_entries =
+      limits.cull_frequency == 0 ? others : std::max<int64_t>(1, others / limits.cull_frequency);
+  if (limits.max_entries > 0) {
+    need_entries = std::max(need_entries, totals.entries - limits.max_entries);
   }
-  int64_t need_entries = 0;
-  if (limits.max_entries > 0 && totals.entries > limits.max_entries) {
-    need_entries =
-        std::max(totals.entries / limits.cull_frequency, totals.entries - limits.max_entries);
-  }
-  int64_t need_bytes = 0;
-  if (limits.max_bytes > 0 && totals.bytes > limits.max_bytes) {
-    int64_t target = limits.max_bytes - limits.max_bytes / limits.cull_frequency;
-    need_bytes = totals.bytes - target;
-  }
+  const int64_t need_bytes =
+      limits.max_bytes > 0 ? std::max<int64_t>(0, totals.bytes - limits.max_bytes) : 0;
   std::vector<int64_t> victims;
   if (Status status = table.lru_victims(need_entries, need_bytes, victims); !status.is_ok()) {
     return status;
   }
+  // The transaction's own entries come last in LRU order, its newest one last of all: a
+  // single write is never culled, while a batch larger than a limit culls its own older
+  // items to end within it.
+  const int64_t most = std::max<int64_t>(0, totals.entries - std::min<int64_t>(written, 1));
+  if (static_cast<int64_t>(victims.size()) > most) victims.resize(static_cast<size_t>(most));
   for (int64_t rowid : victims) {
     if (Status status = table.erase_rowid(rowid); !status.is_ok()) return status;
   }

@@ -5,12 +5,15 @@
 // limit is exceeded:
 //   1. every expired entry is deleted (it is garbage anyway), found by one sweep of the
 //      table;
-//   2. if still over, least recently used entries go (oldest last use, i.e. the access
-//      time of an entry read since written and the write time of one not, then oldest
-//      write): at least enough to get under the limit, and at least 1/cull_frequency of
-//      the entries (max_entries) or of the byte budget (max_size), so that a full cache
-//      pays for eviction once per many writes, not on every write (Django's culling).
-//      cull_frequency 0 empties the cache, as in Django.
+//   2. if still over, it culls as plugin_abi.h defines it (Django's cull): least recently
+//      used entries go (oldest last use, i.e. the access time of an entry read since
+//      written and the write time of one not, then oldest write), max(1, E /
+//      cull_frequency) of them, E being the entries before this transaction's new ones,
+//      and more while a limit is still exceeded; cull_frequency 0 removes every entry but
+//      the ones this transaction wrote. The transaction's entries are the most recently
+//      written, so they go last, and its newest one never: a single write is never culled,
+//      while a batch larger than a limit culls its own older items. Culling a fraction
+//      means a full cache pays for eviction once per many writes, not on every write.
 // Reads record last access at a granularity of about a second (see AccessLog), so entries
 // read within the same second are ordered by insertion.
 #ifndef SITECACHE_PLUGINS_SQLITE_EVICTION_HPP
@@ -35,9 +38,11 @@ struct Limits {
 };
 
 // Brings the table within `limits`; adds the number of deleted entries to `evicted`.
-// Must run inside the write transaction whose changes it bounds. Failures are the mapped
-// SQLite errors; the caller then rolls the whole transaction back.
-Status enforce_limits(EntryTable& table, const Limits& limits, int64_t now, int64_t& evicted);
+// `entries_before` is the entry count before the transaction's changes. Must run inside
+// the write transaction whose changes it bounds. Failures are the mapped SQLite errors;
+// the caller then rolls the whole transaction back.
+Status enforce_limits(EntryTable& table, const Limits& limits, int64_t now, int64_t entries_before,
+                      int64_t& evicted);
 
 }  // namespace sitecache::sqlite
 

@@ -18,8 +18,8 @@ struct Settings {
   // taken the same way rather than as "store nothing").
   int64_t max_entries = 0;
   int64_t max_bytes = 0;
-  // When a limit is exceeded, 1/cull_frequency of the entries (or of the byte budget) is
-  // evicted at once, so eviction runs rarely; 0 empties the cache (Django's semantics).
+  // The cull of plugin_abi.h (eviction.hpp): 1/cull_frequency of the entries at once, so
+  // eviction runs rarely; 0 removes every other entry (Django's semantics).
   int64_t cull_frequency = 3;
   bool read_only = false;
   int64_t busy_timeout_ms = 5000;

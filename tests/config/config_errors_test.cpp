@@ -108,8 +108,8 @@ TEST(ConfigErrors, OutOfRangeIntegers) {
   expect_bad_settings({
       {"version = -1", "site.toml:2:11: cache.default.version must be >= 0, not -1"},
       {"max_entries = 0", "site.toml:2:15: cache.default.max_entries must be >= 1, not 0"},
-      {"cull_frequency = 0", "site.toml:2:18: cache.default.cull_frequency must be >= 1, not 0"},
-      {"cull_frequency = -3", "site.toml:2:18: cache.default.cull_frequency must be >= 1, not -3"},
+      // 0 is valid: a cull empties the store (Django's CULL_FREQUENCY = 0).
+      {"cull_frequency = -3", "site.toml:2:18: cache.default.cull_frequency must be >= 0, not -3"},
       {"max_size = 0", "site.toml:2:12: cache.default.max_size must be >= 1, not 0"},
       {"max_size = \"0KiB\"", "site.toml:2:12: cache.default.max_size must be at least 1 byte"},
       {"timeout = -1", "site.toml:2:11: cache.default.timeout must be >= 0, not -1"},

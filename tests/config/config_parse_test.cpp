@@ -93,6 +93,11 @@ TEST(ParseConfig, Origins) {
   EXPECT_EQ(origin, expected);
 }
 
+TEST(ParseConfig, CullFrequencyZeroEmptiesTheStoreAsInDjango) {
+  const Config config = parse_ok("[cache.pages]\ncull_frequency = 0\n");
+  EXPECT_EQ(config.caches.at("pages").cull_frequency, 0);
+}
+
 TEST(ParseConfig, UnsetSettingsKeepDefaultsAndSayDefault) {
   const Config config = parse_ok("[cache.pages]\n  timeout = \"none\"\n");
   const CacheConfig& cache = config.caches.at("pages");

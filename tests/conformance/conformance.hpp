@@ -12,17 +12,21 @@
 namespace sitecache::testing {
 
 enum class Stores { everything, nothing };
+// Whether the backend enforces max_entries / max_size / cull_frequency (plugin_abi.h).
+enum class Limits { enforced, ignored };
 
 struct PluginCase {
   PluginCase(std::string name_in, std::string so_path_in,
              std::map<std::string, std::string> options_in, Stores stores_in = Stores::everything,
-             int expiry_wait_ms_in = 1300, std::function<std::string()> skip_reason_in = {})
+             int expiry_wait_ms_in = 1300, std::function<std::string()> skip_reason_in = {},
+             Limits limits_in = Limits::ignored)
       : name(std::move(name_in)),
         so_path(std::move(so_path_in)),
         options(std::move(options_in)),
         stores(stores_in),
         expiry_wait_ms(expiry_wait_ms_in),
-        skip_reason(std::move(skip_reason_in)) {}
+        skip_reason(std::move(skip_reason_in)),
+        limits(limits_in) {}
 
   std::string name;     // test name suffix
   std::string so_path;  // absolute path of the plugin .so
@@ -35,6 +39,7 @@ struct PluginCase {
   // When set and it returns a non-empty string, the case is skipped with that reason
   // (for example: no server address given for a network backend).
   std::function<std::string()> skip_reason;
+  Limits limits;
 };
 
 // Lets a test output name "memory" instead of "0".

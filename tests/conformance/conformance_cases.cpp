@@ -19,26 +19,52 @@ namespace {
 
 extern const std::vector<PluginCase> kConformanceCases;
 const std::vector<PluginCase> kConformanceCases = {
-    {"memory", MEMORY_PLUGIN, {}},
+    {"memory", MEMORY_PLUGIN, {}, Stores::everything, 1300, {}, Limits::enforced},
     {"dummy", DUMMY_PLUGIN, {}, Stores::nothing},
     {"c_backend", C_BACKEND_PLUGIN, {}},
 #ifdef SQLITE_PLUGIN
-    {"sqlite", SQLITE_PLUGIN, {{"location", "{tmp}/cache.db"}}},
+    {"sqlite",
+     SQLITE_PLUGIN,
+     {{"location", "{tmp}/cache.db"}},
+     Stores::everything,
+     1300,
+     {},
+     Limits::enforced},
 #endif
 #ifdef FILE_PLUGIN
-    {"file", FILE_PLUGIN, {{"location", "{tmp}/files"}}},
+    {"file",
+     FILE_PLUGIN,
+     {{"location", "{tmp}/files"}},
+     Stores::everything,
+     1300,
+     {},
+     Limits::enforced},
 #endif
 #ifdef REDIS_PLUGIN
-    {"redis", REDIS_PLUGIN, {{"location", "redis://{env:SITECACHE_TEST_REDIS}/0"}},
-     Stores::everything, 1300, needs_server("SITECACHE_TEST_REDIS")},
+    {"redis",
+     REDIS_PLUGIN,
+     {{"location", "redis://{env:SITECACHE_TEST_REDIS}/0"}},
+     Stores::everything,
+     1300,
+     needs_server("SITECACHE_TEST_REDIS")},
 #endif
 #ifdef MEMCACHED_PLUGIN
     // memcached's clock ticks once a second: a 1 s TTL ends 1 to 2 s later.
-    {"memcached", MEMCACHED_PLUGIN, {{"location", "{env:SITECACHE_TEST_MEMCACHED}"}},
-     Stores::everything, 2100, needs_server("SITECACHE_TEST_MEMCACHED")},
+    {"memcached",
+     MEMCACHED_PLUGIN,
+     {{"location", "{env:SITECACHE_TEST_MEMCACHED}"}},
+     Stores::everything,
+     2100,
+     needs_server("SITECACHE_TEST_MEMCACHED")},
 #endif
 #ifdef FLATDIR_PLUGIN
-    {"flatdir", FLATDIR_PLUGIN, {{"location", "{tmp}/flat"}}},
+    {"flatdir",
+     FLATDIR_PLUGIN,
+     {{"location", "{tmp}/flat"}},
+     Stores::everything,
+     1300,
+     {},
+     Limits::enforced},
 #endif
 };
 

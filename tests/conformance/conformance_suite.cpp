@@ -52,11 +52,16 @@ class Conformance : public ::testing::TestWithParam<PluginCase> {
     if (!tmp_.empty()) fs::remove_all(tmp_, ec);
   }
 
-  std::unique_ptr<PluginStore> make_backend() {
-    std::vector<std::pair<std::string, std::string>> options;
+  // A handle with the case's options plus `extra`; "{tmp}" becomes tmp_/`subdir`, so
+  // handles with different subdirs have stores of their own.
+  std::unique_ptr<PluginStore> make_backend(
+      const std::vector<std::pair<std::string, std::string>>& extra = {},
+      const std::string& subdir = {}) {
+    std::vector<std::pair<std::string, std::string>> options = extra;
+    const fs::path dir = subdir.empty() ? tmp_ : tmp_ / subdir;
     for (auto [key, value] : GetParam().options) {
       if (auto at = value.find("{tmp}"); at != std::string::npos) {
-        value.replace(at, 5, tmp_.string());
+        value.replace(at, 5, dir.string());
       }
       // "{env:NAME}" becomes $NAME: a network backend's address is only known at run time.
       for (size_t at; (at = value.find("{env:")) != std::string::npos;) {
@@ -370,6 +375,75 @@ TEST_P(Conformance, ConcurrentUseNeverFailsOrMixesValues) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(wrong.load(), 0);
+}
+
+// plugin_abi.h's cull: the 11th key of a store limited to 10 entries first removes
+// max(1, floor(10 / N)) of the others (every other one for N = 0), never the new one.
+TEST_P(Conformance, CullFrequencyMeansWhatPluginAbiSays) {
+  if (GetParam().limits != Limits::enforced) GTEST_SKIP() << "this backend does not enforce limits";
+  for (auto [frequency, expected] : {std::pair{0, 1}, {1, 1}, {2, 6}, {3, 8}}) {
+    const std::string n = std::to_string(frequency);
+    std::unique_ptr<PluginStore> store =
+        make_backend({{"max_entries", "10"}, {"cull_frequency", n}}, "cull" + n);
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(store->set("t:1:cull-" + std::to_string(i), "value", 0).is_ok());
+    }
+    size_t count = 0;
+    auto count_keys = [&](const StoreScanItem&) { return ++count, true; };
+    ASSERT_TRUE(store->scan("t:1:cull-", ScanValues::no, count_keys).is_ok());
+    EXPECT_EQ(count, 10u) << "N = " << n << ": nothing is culled within the limit";
+    ASSERT_TRUE(store->set("t:1:cull-new", "value", 0).is_ok());
+    count = 0;
+    ASSERT_TRUE(store->scan("t:1:cull-", ScanValues::no, count_keys).is_ok());
+    EXPECT_EQ(count, static_cast<size_t>(expected)) << "N = " << n;
+    Result<std::optional<std::string>> written = store->get("t:1:cull-new");
+    ASSERT_TRUE(written.is_ok());
+    EXPECT_TRUE(written->has_value()) << "N = " << n << ": the entry being written was culled";
+    // Rewriting a present key never culls for max_entries.
+    const size_t before = count;
+    ASSERT_TRUE(store->set("t:1:cull-new", "other value", 0).is_ok());
+    count = 0;
+    ASSERT_TRUE(store->scan("t:1:cull-", ScanValues::no, count_keys).is_ok());
+    EXPECT_EQ(count, before) << "N = " << n;
+  }
+}
+
+// The same cull for max_size: when a write goes over, at least max(1, E / N) of the other
+// entries go at once, the written one stays, and the store ends within the limit.
+TEST_P(Conformance, MaxSizeCullsAFractionAndKeepsTheWrite) {
+  if (GetParam().limits != Limits::enforced) GTEST_SKIP() << "this backend does not enforce limits";
+  std::unique_ptr<PluginStore> store =
+      make_backend({{"max_size", "40000"}, {"cull_frequency", "2"}}, "size");
+  ASSERT_NE(store, nullptr);
+  auto count = [&] {
+    size_t n = 0;
+    EXPECT_TRUE(store->scan("t:1:", ScanValues::no, [&](const StoreScanItem&) { return ++n, true; })
+                    .is_ok());
+    return n;
+  };
+  bool culled = false;
+  for (int i = 0; i < 80; ++i) {
+    const std::string key = "t:1:size-" + std::to_string(i);
+    const size_t before = count();
+    ASSERT_TRUE(store->set(key, std::string(1000, 'v'), 0).is_ok());
+    const size_t after = count();
+    Result<std::optional<std::string>> written = store->get(key);
+    ASSERT_TRUE(written.is_ok());
+    ASSERT_TRUE(written->has_value()) << key << " was culled by its own write";
+    if (after <= before) {
+      culled = true;
+      EXPECT_LE(after, before - std::max<size_t>(1, before / 2) + 1) << "write " << i;
+    }
+    if (has(Capability::stats)) {
+      Result<StoreStats> stats = store->stats();
+      ASSERT_TRUE(stats.is_ok());
+      if (stats->bytes >= 0) {
+        EXPECT_LE(stats->bytes, 40000) << "write " << i;
+      }
+    }
+  }
+  EXPECT_TRUE(culled) << "80 KB of values never went over a 40 KB limit";
 }
 
 INSTANTIATE_TEST_SUITE_P(Plugins, Conformance, ::testing::ValuesIn(kConformanceCases), case_name);

@@ -244,12 +244,13 @@ TEST(FileOptions, RejectsUnknownAndBadOptions) {
   auto unknown = open_cache(dir.path(), {{"colour", "blue"}});
   EXPECT_EQ(unknown->last_status(), SC_INVALID_ARGUMENT);
   EXPECT_NE(unknown->last_error().find("colour"), std::string::npos) << unknown->last_error();
-  for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{{"max_entries", "-1"},
-                                                                            {"max_size", "lots"},
-                                                                            {"cull_frequency", "0"},
-                                                                            {"read_only", "maybe"},
-                                                                            {"fsync", "2"},
-                                                                            {"location", ""}}) {
+  for (auto [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"max_entries", "-1"},
+                                                        {"max_size", "lots"},
+                                                        {"cull_frequency", "-1"},
+                                                        {"read_only", "maybe"},
+                                                        {"fsync", "2"},
+                                                        {"location", ""}}) {
     OptionMap options{{key, value}};
     auto client = key == "location" ? std::make_unique<AbiClient>(FILE_PLUGIN_PATH, options)
                                     : open_cache(dir.path(), options);

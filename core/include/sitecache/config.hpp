@@ -65,7 +65,9 @@ struct CacheConfig {
   int64_t version = 1;            // >= 0
   std::optional<uint64_t> max_entries;
   std::optional<uint64_t> max_size;  // bytes
-  int64_t cull_frequency = 3;        // >= 1: cull 1/N of entries when max_entries is hit
+  // >= 0: a write over a limit removes 1/N of the entries first; 0 empties the store
+  // (plugin_abi.h defines the rule for every backend).
+  int64_t cull_frequency = 3;
   Compression compress = Compression::zstd;
   bool read_only = false;
   OnError on_error = OnError::miss;

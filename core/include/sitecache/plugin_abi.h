@@ -102,7 +102,25 @@ typedef struct sc_error {
  * file, or the working directory for the embedded default: a backend whose location is
  * a path resolves a relative location against it). A plugin must reject an option it
  * does not know with SC_INVALID_ARGUMENT, except that it may ignore reserved keys it has
- * no use for. */
+ * no use for.
+ *
+ * The limits. "max_entries" (>= 1), "max_size" (bytes, >= 1; what counts towards it is
+ * the backend's own measure of its footprint, documented by the backend) and
+ * "cull_frequency" N (>= 0, default 3) mean one thing on every backend that enforces
+ * them, Django's MAX_ENTRIES / CULL_FREQUENCY:
+ *   - A write that would leave the store over a limit culls first. Expired entries go
+ *     first. If the write still does not fit, the backend removes the least recently
+ *     used entries (least recently written where it does not track reads), never the
+ *     entry being written: max(1, floor(E / N)) of them, E being the number of entries
+ *     before the write, and more while the write still does not fit both limits.
+ *     N = 0 removes every other entry instead (Django: "the entire cache is dumped").
+ *   - So with max_entries = 10, the 11th key leaves 1 entry for N = 0 or 1, 6 for N = 2
+ *     and 8 for N = 3. Rewriting an existing key never culls for max_entries.
+ *   - When a write returns, the store is within both limits (as far as this process can
+ *     know: several processes sharing one store may briefly overshoot).
+ * A backend whose server evicts by its own policy (Redis, memcached) may ignore the
+ * limits and says so in its documentation. The conformance kit (tests/conformance)
+ * checks the rule on every backend that enforces them. */
 typedef struct sc_option {
   const char* key;
   const char* value;

@@ -9,11 +9,12 @@
 //   ConfigSource::working_dir. An empty $SITECACHE_CONFIG counts as unset.
 // - Config::source, base_dir and plugin_path are absolute and lexically normal; symlinks are
 //   not resolved.
-// - backend and plugin path entries must not be empty; max_entries, max_size and
-//   cull_frequency must be >= 1 (leave max_* out for "no limit"); a negative integer
-//   timeout is an error rather than Django's "don't store".
+// - backend and plugin path entries must not be empty; max_entries and max_size must be
+//   >= 1 (leave them out for "no limit"); cull_frequency >= 0 (0: a cull empties the
+//   store, as in Django); a negative integer timeout is an error rather than Django's
+//   "don't store".
 // - Option floats are rendered in their shortest round-trip form (1.0 -> "1", 0.5 -> "0.5").
-// - [options] may not use the keys the host passes itself (plugin.h: location, max_entries,
+// - [options] may not use the keys the host passes itself (plugin_abi.h: location, max_entries,
 //   max_size, cull_frequency, read_only, cache_name, base_dir), and no string may contain
 //   NUL, since plugins receive C strings.
 #include "sitecache/config.hpp"
@@ -132,7 +133,7 @@ void apply_max_size(Reader& r, const toml::node& v, const std::string& name, Cac
 }
 
 void apply_cull_frequency(Reader& r, const toml::node& v, const std::string& name, CacheConfig& c) {
-  if (std::optional<int64_t> frequency = r.integer(v, name, 1)) c.cull_frequency = *frequency;
+  if (std::optional<int64_t> frequency = r.integer(v, name, 0)) c.cull_frequency = *frequency;
 }
 
 void apply_compress(Reader& r, const toml::node& v, const std::string& name, CacheConfig& c) {
