@@ -1,12 +1,12 @@
 // `sitecache explain SLOT`: why a slot missed in the last build. Each step that used the
 // slot is compared with the newest earlier build that ran the same step for the same slot;
 // the recorded named inputs say what changed.
-#include <map>
 #include <memory>
 
 #include "common.hpp"
 #include "output.hpp"
 #include "sitecache/build.hpp"
+#include "sitecache/explain.hpp"
 
 namespace sitecache::cli {
 namespace {
@@ -16,85 +16,16 @@ struct ExplainOptions {
   bool json = false;
 };
 
-struct Explanation {
-  std::string step;
-  bool hit = false;
-  std::string key;
-  const BuildRecord* previous = nullptr;  // the newest earlier build with this step and slot
-  std::vector<std::string> changed, added, removed;
-  std::string reason;  // stable word, see docs/json.md
-  std::string message;
-};
-
-std::string list_text(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "\"" : ", \"") + n + "\"";
-  return out;
-}
-
-Explanation explain_use(const RecordedUse& use, const std::vector<BuildRecord>& records) {
-  Explanation e;
-  e.step = use.step;
-  e.hit = use.hit;
-  e.key = use.key;
-  const RecordedUse* before = nullptr;
-  for (size_t i = 1; i < records.size() && before == nullptr; ++i) {
-    for (const RecordedUse& old : records[i].uses) {
-      if (old.step == use.step && old.slot == use.slot) {
-        before = &old;
-        e.previous = &records[i];
-        break;
-      }
-    }
-  }
-  if (use.hit) {
-    e.reason = "hit";
-    e.message = "hit: nothing to explain";
-    return e;
-  }
-  if (before == nullptr) {
-    e.reason = "first_use";
-    e.message = "miss: no earlier recorded build ran this step for this slot";
-    return e;
-  }
-  std::map<std::string, std::string> old_inputs;
-  for (const RecordedInput& in : before->inputs) old_inputs[in.name] = in.digest;
-  std::map<std::string, std::string> new_inputs;
-  for (const RecordedInput& in : use.inputs) new_inputs[in.name] = in.digest;
-  for (const RecordedInput& in : use.inputs) {
-    auto it = old_inputs.find(in.name);
-    if (it == old_inputs.end()) {
-      e.added.push_back(in.name);
-    } else if (it->second != in.digest) {
-      e.changed.push_back(in.name);
-    }
-  }
-  for (const RecordedInput& in : before->inputs) {
-    if (!new_inputs.contains(in.name)) e.removed.push_back(in.name);
-  }
-  const std::string since = " since build #" + std::to_string(e.previous->generation);
-  if (!e.changed.empty() || !e.added.empty() || !e.removed.empty()) {
-    e.reason = "inputs_changed";
-    e.message = "miss:";
-    if (!e.changed.empty()) e.message += " changed " + list_text(e.changed);
-    if (!e.added.empty())
-      e.message += (e.changed.empty() ? "" : ";") + std::string(" added ") + list_text(e.added);
-    if (!e.removed.empty()) {
-      e.message += (e.changed.empty() && e.added.empty() ? "" : ";") + std::string(" removed ") +
-                   list_text(e.removed);
-    }
-    e.message += since;
-  } else if (before->key != use.key) {
-    e.reason = "key_changed";
-    e.message = "miss: the inputs are unchanged" + since +
-                ", but the key is not: the step's version, the cache's version or the "
-                "key format changed";
-  } else {
-    e.reason = "entry_missing";
-    e.message = "miss: same key as in build #" + std::to_string(e.previous->generation) +
-                "; the entry was evicted, expired, cleared or corrupt";
-  }
-  return e;
+Json explanation_json(const UseExplanation& e) {
+  return {{"step", e.step},
+          {"hit", e.hit},
+          {"key", e.key},
+          {"previous_build", e.previous_build ? Json(e.previous_build) : Json(nullptr)},
+          {"reason", std::string(to_string(e.reason))},
+          {"changed", e.changed},
+          {"added", e.added},
+          {"removed", e.removed},
+          {"message", e.message}};
 }
 
 int run_explain(Context& context, const ExplainOptions& o) {
@@ -103,9 +34,9 @@ int run_explain(Context& context, const ExplainOptions& o) {
   std::vector<BuildRecord> records = take(read_build_records(cache, kBuildRecordsKept));
   if (records.empty()) not_found("cache '" + cache.name() + "' has no build records");
   const BuildRecord& last = records.front();
-  std::vector<Explanation> steps;
+  std::vector<UseExplanation> steps;
   for (const RecordedUse& use : last.uses) {
-    if (use.slot == o.slot) steps.push_back(explain_use(use, records));
+    if (use.slot == o.slot) steps.push_back(explain_use(records, 0, use));
   }
   if (steps.empty()) {
     not_found("slot '" + o.slot + "' was not used in the last build (#" +
@@ -116,25 +47,14 @@ int run_explain(Context& context, const ExplainOptions& o) {
     document["cache"] = cache.name();
     document["slot"] = o.slot;
     document["build"] = last.generation;
-    Json list = Json::array();
-    for (const Explanation& e : steps) {
-      list.push_back({{"step", e.step},
-                      {"hit", e.hit},
-                      {"key", e.key},
-                      {"previous_build", e.previous ? Json(e.previous->generation) : Json(nullptr)},
-                      {"reason", e.reason},
-                      {"changed", e.changed},
-                      {"added", e.added},
-                      {"removed", e.removed},
-                      {"message", e.message}});
-    }
-    document["steps"] = std::move(list);
+    document["steps"] = Json::array();
+    for (const UseExplanation& e : steps) document["steps"].push_back(explanation_json(e));
     print_json(document);
     return kExitOk;
   }
   std::string text = "slot " + o.slot + " in build #" + std::to_string(last.generation) +
                      " of cache " + cache.name() + ":\n";
-  for (const Explanation& e : steps) text += "  " + e.step + ": " + e.message + "\n";
+  for (const UseExplanation& e : steps) text += "  " + e.step + ": " + e.message + "\n";
   write_stdout(text);
   return kExitOk;
 }

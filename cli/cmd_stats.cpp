@@ -85,101 +85,120 @@ std::string limit_text(int64_t entries, int64_t bytes) {
   return text;
 }
 
-// Prints or fills the JSON of one cache; returns false when something could not be read.
-bool stats_of(Cache& cache, const StatsOptions& options, Json* json) {
-  const CacheConfig& settings = cache.settings();
-  Result<BackendReport> report = cache.backend_report();
-  Result<std::vector<BuildRecord>> records =
-      report ? read_build_records(cache, options.builds)
-             : Result<std::vector<BuildRecord>>(report.status());
+// What stats reads of one cache: the backend's report and the recent build records.
+struct CacheStats {
+  Result<BackendReport> report = Status(StatusCode::internal, "unread");
+  Result<std::vector<BuildRecord>> records = Status(StatusCode::internal, "unread");
   Totals totals;
-  if (records) {
-    for (const BuildRecord& r : *records) totals.add(r);
-  }
-  const BuildRecord* last = records && !records->empty() ? &records->front() : nullptr;
-  const Status problem = !report ? report.status() : records.status();
+  const BuildRecord* last = nullptr;
+  Status problem;  // the first failure, if any
 
-  if (json != nullptr) {
-    Json c = {{"name", cache.name()},
-              {"backend", settings.backend},
-              {"location", settings.location},
-              {"key_prefix", settings.key_prefix},
-              {"version", settings.version}};
-    if (report) {
-      const PluginInfo& p = report->plugin;
-      c["plugin"] = {{"name", p.name}, {"version", p.version}, {"file", p.file.string()}};
-      c["entries"] = known_or_null(report->entries);
-      c["bytes"] = known_or_null(report->bytes);
-      c["max_entries"] = known_or_null(report->max_entries);
-      c["max_bytes"] = known_or_null(report->max_bytes);
-      c["evictions"] = known_or_null(report->evictions);
-    } else {
-      c["plugin"] = nullptr;
-      for (const char* field : {"entries", "bytes", "max_entries", "max_bytes", "evictions"}) {
-        c[field] = nullptr;
-      }
-    }
-    c["error"] = problem ? Json(nullptr) : Json(problem.message());
-    c["last_build"] = last != nullptr ? build_json(*last, true) : Json(nullptr);
-    Json recent = {
-        {"builds", totals.builds},       {"hits", totals.hits},
-        {"misses", totals.misses},       {"hit_ratio", ratio_json(totals.hits, totals.misses)},
-        {"errors", totals.errors},       {"saved_us", totals.saved_us},
-        {"render_us", totals.render_us}, {"steps", steps_json(totals.steps)},
-        {"history", Json::array()}};
+  CacheStats(Cache& cache, size_t builds) {
+    report = cache.backend_report();
+    records = report ? read_build_records(cache, builds)
+                     : Result<std::vector<BuildRecord>>(report.status());
     if (records) {
-      for (const BuildRecord& r : *records) recent["history"].push_back(build_json(r, false));
+      for (const BuildRecord& r : *records) totals.add(r);
+      if (!records->empty()) last = &records->front();
     }
-    c["recent"] = std::move(recent);
-    json->push_back(std::move(c));
-    return problem.is_ok();
+    problem = !report ? report.status() : records.status();
   }
+  CacheStats(const CacheStats&) = delete;  // `last` points into `records`
+  CacheStats& operator=(const CacheStats&) = delete;
+};
 
-  std::string text = "cache " + cache.name() + "\n";
-  text += "  backend     " + settings.backend;
-  if (report) {
-    text += " (plugin " + report->plugin.name + " " + report->plugin.version + ", " +
-            report->plugin.file.string() + ")";
+Json cache_json(const Cache& cache, const CacheStats& stats) {
+  const CacheConfig& settings = cache.settings();
+  Json c = {{"name", cache.name()},
+            {"backend", settings.backend},
+            {"location", settings.location},
+            {"key_prefix", settings.key_prefix},
+            {"version", settings.version}};
+  if (stats.report) {
+    const BackendReport& report = *stats.report;
+    c["plugin"] = {{"name", report.plugin.name},
+                   {"version", report.plugin.version},
+                   {"file", report.plugin.file.string()}};
+    c["entries"] = known_or_null(report.entries);
+    c["bytes"] = known_or_null(report.bytes);
+    c["max_entries"] = known_or_null(report.max_entries);
+    c["max_bytes"] = known_or_null(report.max_bytes);
+    c["evictions"] = known_or_null(report.evictions);
+  } else {
+    c["plugin"] = nullptr;
+    for (const char* field : {"entries", "bytes", "max_entries", "max_bytes", "evictions"}) {
+      c[field] = nullptr;
+    }
+  }
+  c["error"] = stats.problem ? Json(nullptr) : Json(stats.problem.message());
+  c["last_build"] = stats.last != nullptr ? build_json(*stats.last, true) : Json(nullptr);
+  const Totals& totals = stats.totals;
+  Json recent = {
+      {"builds", totals.builds},       {"hits", totals.hits},
+      {"misses", totals.misses},       {"hit_ratio", ratio_json(totals.hits, totals.misses)},
+      {"errors", totals.errors},       {"saved_us", totals.saved_us},
+      {"render_us", totals.render_us}, {"steps", steps_json(totals.steps)},
+      {"history", Json::array()}};
+  if (stats.records) {
+    for (const BuildRecord& r : *stats.records) recent["history"].push_back(build_json(r, false));
+  }
+  c["recent"] = std::move(recent);
+  return c;
+}
+
+// "6 keys, 1.2 KiB in the whole backend (...) (max 100 entries), 3 evicted"
+std::string store_text(const BackendReport& report) {
+  // The backend counts its whole store: every key prefix sharing it, and build records
+  // and leases besides entries. `ls` counts this cache's entries only; say so.
+  std::string text;
+  if (report.entries < 0 && report.bytes < 0) {
+    text = "the backend does not report its size";
+  } else {
+    text = (report.entries >= 0 ? counted(static_cast<uint64_t>(report.entries), "key", "keys")
+                                : std::string("? keys")) +
+           ", " +
+           (report.bytes >= 0 ? size_text(static_cast<uint64_t>(report.bytes))
+                              : std::string("? bytes")) +
+           " in the whole backend (entries of every key prefix, build records)";
+  }
+  std::string limits = limit_text(report.max_entries, report.max_bytes);
+  if (!limits.empty()) text += " (" + limits + ")";
+  if (report.evictions >= 0) text += ", " + std::to_string(report.evictions) + " evicted";
+  return text;
+}
+
+std::string build_line(const BuildRecord& r) {
+  const std::string age = age_text(r.ended_ms, now_ms());
+  return "#" + std::to_string(r.generation) + ", " +
+         (age == "now" ? std::string("just now") : age + " ago") + ", took " +
+         duration_text(std::chrono::milliseconds(r.ended_ms - r.started_ms)) + ": " +
+         counted(r.hits, "hit", "hits") + ", " + counted(r.misses, "miss", "misses") + " (" +
+         percent(r.hits, r.misses) + "), " + counted(r.errors, "error", "errors") + ", saved " +
+         micros_text(r.saved_us);
+}
+
+// Prints one cache's stats; returns false when something could not be read.
+bool print_cache(const Cache& cache, const CacheStats& stats) {
+  const CacheConfig& settings = cache.settings();
+  std::string text = "cache " + cache.name() + "\n  backend     " + settings.backend;
+  if (stats.report) {
+    const PluginInfo& plugin = stats.report->plugin;
+    text += " (plugin " + plugin.name + " " + plugin.version + ", " + plugin.file.string() + ")";
   }
   text +=
       "\n  location    " + (settings.location.empty() ? "(backend default)" : settings.location);
   text += "\n  key prefix  " + settings.key_prefix + ":" + std::to_string(settings.version) + "\n";
-  if (report) {
-    // The backend counts its whole store: every key prefix sharing it, and build records
-    // and leases besides entries. `ls` counts this cache's entries only; say so.
-    text += "  store       ";
-    if (report->entries < 0 && report->bytes < 0) {
-      text += "the backend does not report its size";
-    } else {
-      text += (report->entries >= 0 ? counted(static_cast<uint64_t>(report->entries), "key", "keys")
-                                    : std::string("? keys")) +
-              ", " +
-              (report->bytes >= 0 ? size_text(static_cast<uint64_t>(report->bytes))
-                                  : std::string("? bytes")) +
-              " in the whole backend (entries of every key prefix, build records)";
-    }
-    std::string limits = limit_text(report->max_entries, report->max_bytes);
-    if (!limits.empty()) text += " (" + limits + ")";
-    if (report->evictions >= 0) text += ", " + std::to_string(report->evictions) + " evicted";
-    text += "\n";
-  }
-  if (!problem) text += "  error       " + problem.message() + "\n";
+  if (stats.report) text += "  store       " + store_text(*stats.report) + "\n";
+  if (!stats.problem) text += "  error       " + stats.problem.message() + "\n";
   write_stdout(text);
-  if (!problem) return false;
-  if (last == nullptr) {
+  if (!stats.problem) return false;
+  if (stats.last == nullptr) {
     write_stdout("  last build  none recorded\n");
     return true;
   }
-  const int64_t now = now_ms();
-  const std::string age = age_text(last->ended_ms, now);
-  write_stdout("  last build  #" + std::to_string(last->generation) + ", " +
-               (age == "now" ? std::string("just now") : age + " ago") + ", took " +
-               duration_text(std::chrono::milliseconds(last->ended_ms - last->started_ms)) + ": " +
-               counted(last->hits, "hit", "hits") + ", " + counted(last->misses, "miss", "misses") +
-               " (" + percent(last->hits, last->misses) + "), " +
-               counted(last->errors, "error", "errors") + ", saved " + micros_text(last->saved_us) +
-               "\n");
-  print_steps(last->steps);
+  write_stdout("  last build  " + build_line(*stats.last) + "\n");
+  print_steps(stats.last->steps);
+  const Totals& totals = stats.totals;
   write_stdout(
       "  recent      " + counted(totals.builds, "build", "builds") + ": " +
       counted(totals.hits, "hit", "hits") + ", " + counted(totals.misses, "miss", "misses") + " (" +
@@ -187,6 +206,14 @@ bool stats_of(Cache& cache, const StatsOptions& options, Json* json) {
       ", saved " + micros_text(totals.saved_us) + "\n");
   print_steps(totals.steps);
   return true;
+}
+
+// Prints or fills the JSON of one cache; returns false when something could not be read.
+bool stats_of(Cache& cache, const StatsOptions& options, Json* json) {
+  const CacheStats stats(cache, options.builds);
+  if (json == nullptr) return print_cache(cache, stats);
+  json->push_back(cache_json(cache, stats));
+  return stats.problem.is_ok();
 }
 
 int run_stats(Context& context, const StatsOptions& options) {

@@ -49,10 +49,8 @@ void print_usage_hint(const Verbs& verbs, const CLI::App* command, const std::st
   std::fputs(text.c_str(), stderr);
 }
 
-int run(int argc, char** argv) {
-  GlobalOptions globals;
-  Context context(globals);
-  CLI::App app("sitecache: the build cache of static-site generators", "sitecache");
+// The `sitecache` application: global options and every verb.
+void configure(CLI::App& app, GlobalOptions& globals, Context& context, Verbs& verbs) {
   app.set_version_flag("--version", "sitecache " SITECACHE_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // the global options may also follow the verb
@@ -64,8 +62,6 @@ int run(int argc, char** argv) {
   app.footer(
       "Exit status: 0 done, 1 failure, 2 usage error, 3 not found.\n"
       "Run 'sitecache VERB --help' for the options of one verb.");
-
-  Verbs verbs;
   verbs.add(&app, "sitecache [--cache NAME] [--config FILE] VERB ...");
   add_stats_command(app, context, verbs);
   add_ls_command(app, context, verbs);
@@ -75,28 +71,31 @@ int run(int argc, char** argv) {
   add_explain_command(app, context, verbs);
   add_plugins_command(app, context, verbs);
   add_config_command(app, context, verbs);
+}
 
+// Reports a command line CLI11 refused: an unknown verb by name, anything else as CLI11
+// words it, then the usage of the deepest command reached. Returns the exit status.
+int report_parse_error(CLI::App& app, const CLI::ParseError& e, const Verbs& verbs) {
+  if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
   std::string path;
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    const CLI::App* command = deepest_command(app, path);
-    std::vector<std::string> rest = app.remaining();
-    if (command == &app && !rest.empty() && !rest.front().starts_with("-")) {
-      std::string known;
-      for (const CLI::App* verb : app.get_subcommands({})) {
-        known += (known.empty() ? "" : ", ") + verb->get_name();
-      }
-      print_lines("sitecache: error: ",
-                  "unknown verb '" + rest.front() + "' (verbs: " + known + ")");
-    } else {
-      print_lines("sitecache: error: ", e.what());
+  const CLI::App* command = deepest_command(app, path);
+  std::vector<std::string> rest = app.remaining();
+  if (command == &app && !rest.empty() && !rest.front().starts_with("-")) {
+    std::string known;
+    for (const CLI::App* verb : app.get_subcommands({})) {
+      known += (known.empty() ? "" : ", ") + verb->get_name();
     }
-    print_usage_hint(verbs, command, path);
-    return kExitUsage;
+    print_lines("sitecache: error: ", "unknown verb '" + rest.front() + "' (verbs: " + known + ")");
+  } else {
+    print_lines("sitecache: error: ", e.what());
   }
+  print_usage_hint(verbs, command, path);
+  return kExitUsage;
+}
 
+// Runs the verb the command line selected; CliError becomes its message and exit code.
+int run_verb(const CLI::App& app, const Verbs& verbs) {
+  std::string path;
   const CLI::App* command = deepest_command(app, path);
   const Verbs::Verb* verb = verbs.find(command);
   if (verb == nullptr || !verb->run) {
@@ -107,14 +106,24 @@ int run(int argc, char** argv) {
   try {
     return verb->run();
   } catch (const CliError& e) {
-    if (e.code() == kExitNotFound) {
-      print_lines("sitecache: ", e.what());
-    } else {
-      print_lines("sitecache: error: ", e.what());
-    }
+    print_lines(e.code() == kExitNotFound ? "sitecache: " : "sitecache: error: ", e.what());
     if (e.code() == kExitUsage) print_usage_hint(verbs, command, path);
     return e.code();
   }
+}
+
+int run(int argc, char** argv) {
+  GlobalOptions globals;
+  Context context(globals);
+  CLI::App app("sitecache: the build cache of static-site generators", "sitecache");
+  Verbs verbs;
+  configure(app, globals, context, verbs);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return report_parse_error(app, e, verbs);
+  }
+  return run_verb(app, verbs);
 }
 
 }  // namespace

@@ -69,6 +69,125 @@ std::string expect_miss(Cache& cache, const std::string& key) {
   return got->has_value() ? "get found a key that should be absent" : "";
 }
 
+// The steps of one check, run in the child process; each reports through `fd`.
+class SelfTest {
+ public:
+  SelfTest(Cache& cache, int fd) : cache_(cache), fd_(fd) {}
+
+  // Runs `body`; an empty result passes, anything else is the failure's description.
+  void step(const std::string& name, const std::function<std::string()>& body) {
+    std::string problem = body();
+    emit(fd_, problem.empty() ? CheckStep::Outcome::pass : CheckStep::Outcome::fail, name, problem);
+  }
+  void skip(const std::string& name, const std::string& why) {
+    emit(fd_, CheckStep::Outcome::skip, name, why);
+  }
+
+  // get, set, overwrite, empty and large values, add, remove: every backend's contract.
+  void required_operations() {
+    step("miss", [&] { return expect_miss(cache_, "absent"); });
+    step("set and get binary bytes", [&] {
+      std::string bytes;
+      for (int round = 0; round < 4; ++round) {
+        for (int b = 0; b < 256; ++b) bytes.push_back(static_cast<char>(b));
+      }
+      return store("bytes", bytes);
+    });
+    step("overwrite", [&] { return store("bytes", "second"); });
+    step("empty value", [&] { return store("empty", ""); });
+    step("large value (1 MiB)", [&] {
+      std::string large(1 << 20, '\0');
+      for (size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>((i * 7919) % 251);
+      return store("large", large);
+    });
+    step("add", [&] { return add(); });
+    step("remove", [&] { return remove(); });
+  }
+
+  // scan, stats and clear, where the plugin declares them.
+  void optional_operations(uint64_t capabilities) {
+    if (capabilities & SC_CAP_SCAN) {
+      step("scan", [&] { return scan(); });
+    } else {
+      skip("scan", "not declared");
+    }
+    if (capabilities & SC_CAP_STATS) {
+      step("stats", [&] {
+        Result<BackendReport> report = cache_.backend_report();
+        return report ? std::string() : "stats failed: " + describe(report.status());
+      });
+    } else {
+      skip("stats", "not declared");
+    }
+    if (capabilities & (SC_CAP_CLEAR | SC_CAP_SCAN)) {
+      step("clear", [&] { return clear(); });
+    } else {
+      skip("clear", "neither clear nor scan declared");
+    }
+  }
+
+ private:
+  std::string store(const std::string& key, const std::string& value) {
+    if (Status s = cache_.set(key, value); !s) return "set failed: " + describe(s);
+    present_.insert(key);
+    return expect_value(cache_, key, value);
+  }
+  std::string add() {
+    Result<bool> refused = cache_.add("bytes", "third");
+    if (!refused) return "add failed: " + describe(refused.status());
+    if (*refused) return "add replaced a present key";
+    Result<bool> stored = cache_.add("added", "fresh");
+    if (!stored) return "add failed: " + describe(stored.status());
+    if (!*stored) return "add refused an absent key";
+    present_.insert("added");
+    return expect_value(cache_, "added", "fresh");
+  }
+  std::string remove() {
+    Result<bool> removed = cache_.remove("bytes");
+    if (!removed) return "remove failed: " + describe(removed.status());
+    if (!*removed) return "remove did not find a present key";
+    present_.erase("bytes");
+    if (std::string miss = expect_miss(cache_, "bytes"); !miss.empty()) return miss;
+    Result<bool> again = cache_.remove("bytes");
+    if (!again) return "remove of an absent key failed: " + describe(again.status());
+    return *again ? "remove reported an absent key as removed" : "";
+  }
+  std::string scan() {
+    // Entries written through the plain-key API carry their key as label.
+    std::set<std::string> seen;
+    Result<EntryListing> listing = list_entries(cache_);
+    if (!listing) return "scan failed: " + describe(listing.status());
+    for (const EntryInfo& e : listing->entries) seen.insert(e.label);
+    return seen == present_ ? std::string()
+                            : "scan listed " + std::to_string(seen.size()) + " entries, expected " +
+                                  std::to_string(present_.size());
+  }
+  std::string clear() {
+    if (Status s = cache_.clear(); !s) return "clear failed: " + describe(s);
+    for (const std::string& key : present_) {
+      if (std::string miss = expect_miss(cache_, key); !miss.empty()) return "after clear: " + miss;
+    }
+    return "";
+  }
+
+  Cache& cache_;
+  int fd_;
+  std::set<std::string> present_;  // the keys that should be stored now
+};
+
+// The settings of the throwaway cache a check runs on, in `dir`.
+CacheConfig check_settings(const fs::path& file, const fs::path& dir) {
+  CacheConfig settings;
+  settings.name = "plugin-check";
+  settings.backend = file.string();
+  settings.location = (dir / "store").string();
+  settings.key_prefix = "sccheck";
+  settings.timeout = Timeout::seconds(3600);
+  settings.compress = Compression::none;
+  settings.on_error = OnError::fail;
+  return settings;
+}
+
 void self_test(const fs::path& file, const fs::path& dir, int fd) {
   using Outcome = CheckStep::Outcome;
   Result<PluginInfo> info = inspect_plugin(file);
@@ -79,14 +198,7 @@ void self_test(const fs::path& file, const fs::path& dir, int fd) {
   emit(fd, Outcome::pass, "load",
        info->name + " " + info->version + ", ABI " + std::to_string(info->abi_major) + "." +
            std::to_string(info->abi_minor));
-  CacheConfig settings;
-  settings.name = "plugin-check";
-  settings.backend = file.string();
-  settings.location = (dir / "store").string();
-  settings.key_prefix = "sccheck";
-  settings.timeout = Timeout::seconds(3600);
-  settings.compress = Compression::none;
-  settings.on_error = OnError::fail;
+  const CacheConfig settings = check_settings(file, dir);
   Config config;
   config.base_dir = dir;
   Cache cache(settings, config, [](std::string_view) {});
@@ -95,93 +207,9 @@ void self_test(const fs::path& file, const fs::path& dir, int fd) {
     return;
   }
   emit(fd, Outcome::pass, "create", "handle created at " + settings.location);
-
-  std::set<std::string> present;
-  auto step = [&](const std::string& name, const std::function<std::string()>& body) {
-    std::string problem = body();
-    emit(fd, problem.empty() ? Outcome::pass : Outcome::fail, name, problem);
-  };
-  std::string bytes;
-  for (int round = 0; round < 4; ++round) {
-    for (int b = 0; b < 256; ++b) bytes.push_back(static_cast<char>(b));
-  }
-  step("miss", [&] { return expect_miss(cache, "absent"); });
-  step("set and get binary bytes", [&] {
-    if (Status s = cache.set("bytes", bytes); !s) return "set failed: " + describe(s);
-    present.insert("bytes");
-    return expect_value(cache, "bytes", bytes);
-  });
-  step("overwrite", [&] {
-    if (Status s = cache.set("bytes", "second"); !s) return "set failed: " + describe(s);
-    return expect_value(cache, "bytes", "second");
-  });
-  step("empty value", [&] {
-    if (Status s = cache.set("empty", ""); !s) return "set failed: " + describe(s);
-    present.insert("empty");
-    return expect_value(cache, "empty", "");
-  });
-  step("large value (1 MiB)", [&] {
-    std::string large(1 << 20, '\0');
-    for (size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>((i * 7919) % 251);
-    if (Status s = cache.set("large", large); !s) return "set failed: " + describe(s);
-    present.insert("large");
-    return expect_value(cache, "large", large);
-  });
-  step("add", [&] {
-    Result<bool> refused = cache.add("bytes", "third");
-    if (!refused) return "add failed: " + describe(refused.status());
-    if (*refused) return std::string("add replaced a present key");
-    Result<bool> stored = cache.add("added", "fresh");
-    if (!stored) return "add failed: " + describe(stored.status());
-    if (!*stored) return std::string("add refused an absent key");
-    present.insert("added");
-    return expect_value(cache, "added", "fresh");
-  });
-  step("remove", [&] {
-    Result<bool> removed = cache.remove("bytes");
-    if (!removed) return "remove failed: " + describe(removed.status());
-    if (!*removed) return std::string("remove did not find a present key");
-    present.erase("bytes");
-    if (std::string miss = expect_miss(cache, "bytes"); !miss.empty()) return miss;
-    Result<bool> again = cache.remove("bytes");
-    if (!again) return "remove of an absent key failed: " + describe(again.status());
-    return *again ? std::string("remove reported an absent key as removed") : std::string();
-  });
-  const uint64_t caps = info->capabilities;
-  if (caps & SC_CAP_SCAN) {
-    step("scan", [&] {
-      // Entries written through the plain-key API carry their key as label.
-      std::set<std::string> expected(present.begin(), present.end()), seen;
-      Result<EntryListing> listing = list_entries(cache);
-      if (!listing) return "scan failed: " + describe(listing.status());
-      for (const EntryInfo& e : listing->entries) seen.insert(e.label);
-      return seen == expected ? std::string()
-                              : "scan listed " + std::to_string(seen.size()) +
-                                    " entries, expected " + std::to_string(expected.size());
-    });
-  } else {
-    emit(fd, Outcome::skip, "scan", "not declared");
-  }
-  if (caps & SC_CAP_STATS) {
-    step("stats", [&] {
-      Result<BackendReport> report = cache.backend_report();
-      return report ? std::string() : "stats failed: " + describe(report.status());
-    });
-  } else {
-    emit(fd, Outcome::skip, "stats", "not declared");
-  }
-  if (caps & (SC_CAP_CLEAR | SC_CAP_SCAN)) {
-    step("clear", [&] {
-      if (Status s = cache.clear(); !s) return "clear failed: " + describe(s);
-      for (const std::string& key : present) {
-        if (std::string miss = expect_miss(cache, key); !miss.empty())
-          return "after clear: " + miss;
-      }
-      return std::string();
-    });
-  } else {
-    emit(fd, Outcome::skip, "clear", "neither clear nor scan declared");
-  }
+  SelfTest test(cache, fd);
+  test.required_operations();
+  test.optional_operations(info->capabilities);
 }
 
 std::vector<CheckStep> parse_steps(const std::string& text) {
