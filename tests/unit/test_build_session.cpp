@@ -93,8 +93,11 @@ TEST(BuildRecordJson, EscapesAndRoundTripsAwkwardStrings) {
                                     "st\nep",
                                     "posts/caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80.md",
                                     true,
-                                    {{control, "0123456789abcdef"}}});
-  record.uses.push_back(RecordedUse{"k:1:cd", "s", "bad\xff\xc3(\xed\xa0\x80.md", false, {}});
+                                    {{control, "0123456789abcdef"}},
+                                    {},
+                                    -1});
+  record.uses.push_back(
+      RecordedUse{"k:1:cd", "s", "bad\xff\xc3(\xed\xa0\x80.md", false, {}, {}, -1});
 
   Result<BuildRecord> parsed = BuildRecord::from_json(record.to_json());
   ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string() << "\n" << record.to_json();

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "sitecache/export.hpp"
+#include "sitecache/key.hpp"
 #include "sitecache/status.hpp"
 
 namespace sitecache {
@@ -38,7 +39,20 @@ struct StepCounters {
 // One named input of a memoized step, as recorded for `sitecache explain`.
 struct RecordedInput {
   std::string name;
-  std::string digest;  // 32 hex digits of the input's typed digest
+  std::string digest;  // 16 hex digits: the first 64 bits of the input's typed digest
+  friend bool operator==(const RecordedInput&, const RecordedInput&) = default;
+};
+
+// One file a step produced, as it was on disk when the step finished: the next build
+// skips the step when its key and this signature still hold (outputs.hpp).
+struct RecordedOutput {
+  std::string path;  // as the step declared it
+  Digest digest;     // XXH3-128 of the content
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
+  uint32_t mode = 0;  // permission bits
+  friend bool operator==(const RecordedOutput&, const RecordedOutput&) = default;
 };
 
 struct RecordedUse {
@@ -47,6 +61,10 @@ struct RecordedUse {
   std::string slot;
   bool hit = false;
   std::vector<RecordedInput> inputs;
+  std::vector<RecordedOutput> outputs;
+  // The index in `uses` of the step whose render used this one; -1 for a top-level step.
+  // A step skipped because its outputs are unchanged carries its nested uses forward.
+  int64_t parent = -1;
 };
 
 struct SITECACHE_EXPORT BuildRecord {
@@ -67,6 +85,10 @@ struct SITECACHE_EXPORT BuildRecord {
   // JSON (the stable shape documented in docs/json.md).
   std::string to_json() const;
   static Result<BuildRecord> from_json(std::string_view json);
+  // The stored form (format/build_record_format.hpp has the grammar). decode() also reads
+  // the JSON records of format version 1.
+  std::string encode() const;
+  static Result<BuildRecord> decode(std::string_view stored);
 };
 
 // An open build. Move-only; finishing twice is an error. Destroying an unfinished session

@@ -1,6 +1,7 @@
 // BuildRecord <-> JSON. The shape is documented in docs/json.md ("build record").
 #include <nlohmann/json.hpp>
 
+#include "format/build_record_format.hpp"
 #include "sitecache/build.hpp"
 
 namespace sitecache {
@@ -170,6 +171,19 @@ std::string BuildRecord::to_json() const {
       w.open('[').value(input.name).value(input.digest).close(']');
     }
     w.close(']');
+    w.key("parent").value(use.parent);
+    w.key("outputs").open('[');
+    for (const RecordedOutput& o : use.outputs) {
+      w.open('{');
+      w.key("path").value(o.path);
+      w.key("digest").value(o.digest.hex());
+      w.key("size").value(o.size);
+      w.key("mtime_ns").value(o.mtime_ns);
+      w.key("inode").value(o.inode);
+      w.key("mode").value(uint64_t{o.mode});
+      w.close('}');
+    }
+    w.close(']');
     w.close('}');
   }
   w.close(']');
@@ -219,12 +233,36 @@ Result<BuildRecord> BuildRecord::from_json(std::string_view text) {
           use.inputs.push_back({input[0].get<std::string>(), input[1].get<std::string>()});
         }
       }
+      use.parent = u.value("parent", int64_t{-1});
+      const json outputs_json = u.value("outputs", json::array());
+      for (const auto& o : outputs_json) {
+        RecordedOutput out;
+        out.path = o.value("path", std::string());
+        Result<Digest> digest = Digest::from_hex(o.value("digest", std::string()));
+        if (digest) out.digest = *digest;
+        out.size = o.value("size", uint64_t{0});
+        out.mtime_ns = o.value("mtime_ns", int64_t{0});
+        out.inode = o.value("inode", uint64_t{0});
+        out.mode = o.value("mode", uint32_t{0});
+        use.outputs.push_back(std::move(out));
+      }
       r.uses.push_back(std::move(use));
     }
     return r;
   } catch (const json::exception& e) {
     return Status(StatusCode::corruption, std::string("malformed build record: ") + e.what());
   }
+}
+
+std::string BuildRecord::encode() const {
+  return encode_build_record(*this);
+}
+
+Result<BuildRecord> BuildRecord::decode(std::string_view stored) {
+  if (!is_binary_build_record(stored)) return from_json(stored);
+  Result<BuildRecordView> view = BuildRecordView::open(stored);
+  if (!view) return view.status();
+  return view->materialize();
 }
 
 }  // namespace sitecache

@@ -91,7 +91,13 @@ void BuildSession::State::record_use(Use use, const std::string& key, const std:
   }
   auto [it, inserted] = use_index.emplace(key, record.uses.size());
   if (inserted) {
-    record.uses.push_back(RecordedUse{key, step, slot, hit, std::move(inputs)});
+    RecordedUse recorded;
+    recorded.key = key;
+    recorded.step = step;
+    recorded.slot = slot;
+    recorded.hit = hit;
+    recorded.inputs = std::move(inputs);
+    record.uses.push_back(std::move(recorded));
   } else {
     record.uses[it->second].hit = record.uses[it->second].hit || hit;
   }
@@ -132,7 +138,7 @@ Result<BuildRecord> BuildSession::finish() {
   if (record.generation == 0 || impl.settings.read_only) return record;
 
   Status stored = impl.write_raw(impl.keys.build_record(record.generation),
-                                 encode_record_entry(record.to_json(), "build-record"));
+                                 encode_record_entry(record.encode(), "build-record"));
   if (Status s = impl.settle(stored, "writing the build record"); !s) return s;
   if (record.generation > kBuildRecordsKept) {
     (void)impl.remove_key(impl.keys.build_record(record.generation - kBuildRecordsKept));
@@ -176,7 +182,7 @@ Result<std::vector<BuildRecord>> read_build_records(Cache& cache, size_t limit) 
     Result<std::optional<StoredValue>> stored = impl.read(impl.keys.build_record(g));
     if (!stored) return stored.status();
     if (!stored->has_value()) continue;
-    Result<BuildRecord> record = BuildRecord::from_json((*stored)->value);
+    Result<BuildRecord> record = BuildRecord::decode((*stored)->value);
     if (!record || record->ended_ms == 0) continue;  // unreadable or still running
     records.push_back(std::move(record.value()));
   }

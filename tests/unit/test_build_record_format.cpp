@@ -1,0 +1,169 @@
+// The binary build record (format/build_record_format.hpp): round trips, lookups by slot,
+// and rejection of every damaged or inconsistent record.
+#include <gtest/gtest.h>
+
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include <cstring>
+
+#include "format/build_record_format.hpp"
+
+namespace sitecache {
+namespace {
+
+BuildRecord sample_record() {
+  BuildRecord r;
+  r.generation = 42;
+  r.cache = "default";
+  r.started_ms = 1'700'000'000'000;
+  r.ended_ms = r.started_ms + 1234;
+  r.hits = 3;
+  r.misses = 1;
+  r.errors = 0;
+  r.bytes_read = 100;
+  r.bytes_written = 200;
+  r.saved_us = 5000;
+  r.render_us = 700;
+  r.steps["page"] = StepCounters{2, 1, 4000, 700};
+  r.steps["highlight"] = StepCounters{1, 0, 1000, 0};
+  RecordedUse page;
+  page.key = "sc:1:" + std::string(32, 'a');
+  page.step = "page";
+  page.slot = "posts/a.md";
+  page.hit = true;
+  page.inputs = {{"source", "0123456789abcdef"}, {"layout", "fedcba9876543210"}};
+  RecordedOutput html;
+  html.path = "public/a/index.html";
+  html.digest = hash_bytes(std::string_view("<html>"));
+  html.size = 6;
+  html.mtime_ns = 1'700'000'000'123'456'789;
+  html.inode = 77;
+  html.mode = 0644;
+  page.outputs = {html};
+  RecordedUse code = page;
+  code.key = "sc:1:" + std::string(32, 'b');
+  code.step = "highlight";
+  code.slot = "";
+  code.outputs.clear();
+  code.parent = 0;
+  RecordedUse other = page;
+  other.key = "sc:1:" + std::string(32, 'c');
+  other.slot = "posts/b.md";
+  other.hit = false;
+  r.uses = {page, code, other};
+  return r;
+}
+
+// Recomputes the trailing checksum after a test edits the body.
+void reseal(std::string& bytes) {
+  const uint64_t sum = XXH3_64bits(bytes.data(), bytes.size() - 8);
+  std::memcpy(bytes.data() + bytes.size() - 8, &sum, 8);
+}
+
+TEST(BuildRecordFormat, RoundTripsEveryField) {
+  const BuildRecord r = sample_record();
+  const std::string bytes = r.encode();
+  EXPECT_TRUE(is_binary_build_record(bytes));
+  Result<BuildRecord> back = BuildRecord::decode(bytes);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->to_json(), r.to_json());
+  EXPECT_EQ(back->uses[1].parent, 0);
+  EXPECT_EQ(back->uses[0].outputs, r.uses[0].outputs);
+  // The JSON form carries the same fields.
+  EXPECT_EQ(BuildRecord::from_json(r.to_json())->to_json(), r.to_json());
+}
+
+TEST(BuildRecordFormat, FindsAUseByStepAndSlot) {
+  const std::string bytes = sample_record().encode();
+  Result<BuildRecordView> view = BuildRecordView::open(bytes);
+  ASSERT_TRUE(view.is_ok()) << view.status().to_string();
+  EXPECT_EQ(view->generation(), 42u);
+  EXPECT_EQ(view->find("page", "posts/b.md"), std::optional<size_t>(2));
+  EXPECT_EQ(view->find("page", "posts/a.md"), std::optional<size_t>(0));
+  EXPECT_EQ(view->find("highlight", ""), std::optional<size_t>(1));
+  EXPECT_EQ(view->find("page", "posts/c.md"), std::nullopt);
+  EXPECT_EQ(view->find("feed", "posts/a.md"), std::nullopt);
+  const BuildRecordView::Use use = view->use(0);
+  EXPECT_EQ(use.key, sample_record().uses[0].key);
+  ASSERT_EQ(use.output_count, 1u);
+  EXPECT_EQ(view->output(use.first_output).path, "public/a/index.html");
+  EXPECT_EQ(view->input(use.first_input).digest, 0x0123456789abcdefu);
+}
+
+TEST(BuildRecordFormat, AnEmptyRecordRoundTrips) {
+  BuildRecord empty;
+  Result<BuildRecord> back = BuildRecord::decode(empty.encode());
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->to_json(), empty.to_json());
+}
+
+TEST(BuildRecordFormat, EveryTruncationAndEveryBitFlipIsRejected) {
+  const std::string bytes = sample_record().encode();
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    EXPECT_FALSE(BuildRecordView::open(bytes.substr(0, size)).is_ok()) << "size " << size;
+  }
+  for (size_t at = 0; at < bytes.size(); ++at) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string damaged = bytes;
+      damaged[at] = static_cast<char>(damaged[at] ^ (1 << bit));
+      EXPECT_FALSE(BuildRecordView::open(damaged).is_ok()) << "byte " << at << " bit " << bit;
+    }
+  }
+  std::string longer = bytes + "x";
+  EXPECT_FALSE(BuildRecordView::open(longer).is_ok());
+}
+
+// Records whose checksum is right but whose fields are not: a writer's bug or a crafted
+// entry. Each must be rejected, never read out of bounds.
+TEST(BuildRecordFormat, ConsistentChecksumButBadFieldsIsRejected) {
+  const std::string good = sample_record().encode();
+  Result<BuildRecordView> view = BuildRecordView::open(good);
+  ASSERT_TRUE(view.is_ok());
+  const uint32_t strings = [&] {
+    uint32_t n;
+    std::memcpy(&n, good.data() + 96, 4);
+    return n;
+  }();
+  const size_t uses_at = good.size() - 8 - 16 * 3 - 48 * 2 - 12 * 6 - 36 * 3;
+  uint32_t first_key = 0;  // string 0 is the cache name, string 1 the first use's key
+  std::memcpy(&first_key, good.data() + uses_at, 4);
+  ASSERT_EQ(first_key, 1u) << "the uses table is not where this test expects it";
+  struct Edit {
+    const char* what;
+    size_t at;
+    uint32_t value;
+  };
+  for (const Edit& edit : {
+           Edit{"version", 4, 9},
+           Edit{"cache name out of range", 88, strings},
+           Edit{"use count", 104, 4},
+           Edit{"use key out of range", uses_at, strings},
+           Edit{"use parent pointing forward", uses_at + 36 + 12, 1},
+           Edit{"use parent below -1", uses_at + 12, 0xFFFFFFF0u},
+           Edit{"unknown flags", uses_at + 16, 2},
+           Edit{"inputs past the table", uses_at + 20, 5},
+           Edit{"outputs past the table", uses_at + 32, 3},
+       }) {
+    std::string bad = good;
+    std::memcpy(bad.data() + edit.at, &edit.value, 4);
+    reseal(bad);
+    EXPECT_FALSE(BuildRecordView::open(bad).is_ok()) << edit.what;
+  }
+}
+
+TEST(BuildRecordFormat, VersionOneJsonRecordsStillDecode) {
+  const std::string v1 =
+      R"({"format_version":1,"generation":7,"cache":"default","started_ms":1,"ended_ms":2,)"
+      R"("hits":1,"misses":0,"steps":{"page":{"hits":1}},"uses":[{"key":"sc:1:ab","step":"page",)"
+      R"("slot":"a.md","hit":true,"inputs":[["source","0123456789abcdef"]]}]})";
+  Result<BuildRecord> r = BuildRecord::decode(v1);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->generation, 7u);
+  ASSERT_EQ(r->uses.size(), 1u);
+  EXPECT_EQ(r->uses[0].parent, -1);
+  EXPECT_TRUE(r->uses[0].outputs.empty());
+}
+
+}  // namespace
+}  // namespace sitecache
