@@ -42,6 +42,11 @@ TEST(KeySpace, LeaseAndBuildKeysRoundTrip) {
     EXPECT_EQ(parsed.generation, generation) << key;
   }
   EXPECT_EQ(keys.build_record(12), "sc:builds:0000000012");  // sorts by age
+  const ParsedKey blob = keys.parse(keys.blob(d));
+  EXPECT_EQ(blob.kind, KeyKind::blob);
+  EXPECT_EQ(blob.digest, d);
+  EXPECT_EQ(keys.blob(d), "sc:blob:" + d.hex());
+  EXPECT_FALSE(keys.is_entry(keys.blob(d)));
   EXPECT_FALSE(keys.is_entry(keys.lease(d)));
   EXPECT_FALSE(keys.is_entry(keys.build_head()));
 }
@@ -65,6 +70,7 @@ TEST(KeySpace, KeysOutsideTheGrammarAreForeign) {
            std::string("sc:builds:"),
            std::string("sc:builds:heads"),
            "sc:lease:" + hex.substr(2),
+           "sc:blob:" + hex + "0",
            std::string("sc:"),
            std::string(""),
        }) {

@@ -65,6 +65,7 @@ struct RecordedUse {
   // The index in `uses` of the step whose render used this one; -1 for a top-level step.
   // A step skipped because its outputs are unchanged carries its nested uses forward.
   int64_t parent = -1;
+  uint64_t cost_us = 0;  // the render time the entry was stored with
 };
 
 struct SITECACHE_EXPORT BuildRecord {

@@ -47,7 +47,7 @@
 
 namespace sitecache {
 
-class CacheImpl;
+struct CacheImpl;
 class CacheInternals;
 
 // Receives warnings (one line, no trailing newline). Must be thread-safe.

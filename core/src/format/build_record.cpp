@@ -172,6 +172,7 @@ std::string BuildRecord::to_json() const {
     }
     w.close(']');
     w.key("parent").value(use.parent);
+    w.key("cost_us").value(use.cost_us);
     w.key("outputs").open('[');
     for (const RecordedOutput& o : use.outputs) {
       w.open('{');
@@ -234,6 +235,7 @@ Result<BuildRecord> BuildRecord::from_json(std::string_view text) {
         }
       }
       use.parent = u.value("parent", int64_t{-1});
+      use.cost_us = u.value("cost_us", uint64_t{0});
       const json outputs_json = u.value("outputs", json::array());
       for (const auto& o : outputs_json) {
         RecordedOutput out;

@@ -17,7 +17,7 @@ namespace {
 constexpr char kMagic[4] = {'S', 'C', 'B', 'R'};
 constexpr size_t kHeaderSize = 8 + 80 + 28;
 constexpr size_t kStepSize = 4 + 8 * 4;
-constexpr size_t kUseSize = 4 * 9;
+constexpr size_t kUseSize = 4 * 9 + 8;
 constexpr size_t kInputSize = 4 + 8;
 constexpr size_t kOutputSize = 4 + 4 + 16 + 8 * 3;
 constexpr size_t kIndexSize = 8 + 4 + 4;
@@ -170,6 +170,7 @@ std::string encode_build_record(const BuildRecord& r) {
     w.put(static_cast<uint32_t>(u.inputs.size()));
     w.put(next_output);
     w.put(static_cast<uint32_t>(u.outputs.size()));
+    w.put(u.cost_us);
     next_input += static_cast<uint32_t>(u.inputs.size());
     next_output += static_cast<uint32_t>(u.outputs.size());
   }
@@ -313,6 +314,7 @@ BuildRecordView::Use BuildRecordView::use(size_t index) const {
   u.input_count = load<uint32_t>(bytes_, at + 24);
   u.first_output = load<uint32_t>(bytes_, at + 28);
   u.output_count = load<uint32_t>(bytes_, at + 32);
+  u.cost_us = load<uint64_t>(bytes_, at + 36);
   return u;
 }
 
@@ -380,6 +382,7 @@ BuildRecord BuildRecordView::materialize() const {
     out.slot = std::string(u.slot);
     out.hit = u.hit;
     out.parent = u.parent;
+    out.cost_us = u.cost_us;
     for (uint32_t k = 0; k < u.input_count; ++k) {
       const Input in = input(u.first_input + k);
       out.inputs.push_back(RecordedInput{std::string(in.name), input_digest_hex(in.digest)});

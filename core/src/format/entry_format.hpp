@@ -7,10 +7,14 @@
 //   version   := u8                                  kEntryFormatVersion
 //   header    := flags:u8 created_ms:i64 expires_ms:i64 generation:u64 cost_us:u64
 //                raw_size:u64
-//                  flags bit 0: payload is one zstd frame; other bits must be 0
+//                  flags bit 0: payload is one zstd frame
+//                  flags bit 1: the value is a file manifest (memo/manifest.hpp) and the
+//                               metadata ends with the blobs it references
+//                  other bits must be 0
 //                  expires_ms 0 = never expires
 //                  raw_size = size of the value after decompression
-//   metadata  := label:str slot:str tag_count:u16 tag:str{tag_count}
+//   metadata  := label:str slot:str tag_count:u16 tag:str{tag_count} [references]
+//   references:= count:u16 digest:u8[16]{count}       only with flags bit 1
 //   str       := length:u32 bytes[length]            each at most kMaxMetaString bytes
 //   payload   := length:u64 bytes[length]
 //   checksum  := XXH3-64 over every byte before it, u64
@@ -21,7 +25,11 @@
 // payload whose length differs from raw_size. A rejected entry is never returned.
 //
 // Version history:
-//   1  first version.
+//   1    first version.
+//   1.1  flags bit 1 (file manifests and their blob references). The version byte stays
+//        1: a 1.0 reader refuses the unknown flag, so it treats such an entry as corrupt
+//        (a miss) and never misreads it, while keys, and so every stored entry, stay
+//        valid across the upgrade.
 #ifndef SITECACHE_FORMAT_ENTRY_FORMAT_HPP
 #define SITECACHE_FORMAT_ENTRY_FORMAT_HPP
 
@@ -31,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sitecache/key.hpp"
 #include "sitecache/status.hpp"
 
 namespace sitecache {
@@ -51,6 +60,9 @@ struct EntryMeta {
   std::string label;        // original plain key, or step name for memoized renders
   std::string slot;         // logical identity (e.g. source path); may be empty
   std::vector<std::string> tags;
+  // The value is a file manifest; `references` are the blobs it names (flags bit 1).
+  bool files = false;
+  std::vector<Digest> references;
 };
 
 struct DecodedEntry {
@@ -90,6 +102,26 @@ Result<DecodedEntry> finish_entry(VerifiedEntry&& entry);
 
 // Verifies the checksum and parses the header and metadata without decompressing.
 Result<EntryMeta> decode_entry_meta(std::span<const uint8_t> bytes);
+
+// A verified entry read in place: the payload as stored (raw, or one zstd frame) points
+// into `bytes`, for callers that stream it somewhere (a file) without copying it first.
+struct EntryView {
+  EntryMeta meta;
+  std::span<const uint8_t> payload;
+};
+Result<EntryView> view_entry(std::span<const uint8_t> bytes);
+
+// Building an entry around a large payload without copying it: reserve() returns the
+// entry with `capacity` payload bytes to fill at payload_at; seal() records how many were
+// filled (and whether they are a zstd frame of raw_size bytes), drops the rest and
+// appends the checksum.
+struct EntryUnderConstruction {
+  std::string bytes;
+  size_t payload_at = 0;
+};
+EntryUnderConstruction reserve_entry(const EntryMeta& meta, size_t capacity);
+void seal_entry(EntryUnderConstruction& entry, size_t payload_size, PayloadCompression stored_as,
+                uint64_t raw_size);
 
 }  // namespace sitecache
 

@@ -7,6 +7,7 @@ namespace sitecache {
 namespace {
 
 constexpr std::string_view kLease = "lease:";
+constexpr std::string_view kBlob = "blob:";
 constexpr std::string_view kBuilds = "builds:";
 constexpr std::string_view kHead = "head";
 constexpr size_t kDigestDigits = 32;
@@ -63,6 +64,13 @@ std::string KeySpace::lease(const Digest& digest) const {
   return key;
 }
 
+std::string KeySpace::blob(const Digest& content) const {
+  std::string key = prefix_;
+  key.append(kBlob);
+  content.append_hex(key);
+  return key;
+}
+
 std::string KeySpace::build_head() const {
   return prefix_ + std::string(kBuilds) + std::string(kHead);
 }
@@ -79,6 +87,10 @@ ParsedKey KeySpace::parse(std::string_view key) const {
   const std::string_view tail = key.substr(prefix_.size());
   if (tail.starts_with(kLease)) {
     if (parse_digest(tail.substr(kLease.size()), parsed.digest)) parsed.kind = KeyKind::lease;
+    return parsed;
+  }
+  if (tail.starts_with(kBlob)) {
+    if (parse_digest(tail.substr(kBlob.size()), parsed.digest)) parsed.kind = KeyKind::blob;
     return parsed;
   }
   if (tail.starts_with(kBuilds)) {

@@ -6,9 +6,10 @@
 //
 //   backend_key  := key_prefix ":" tail
 //   key_prefix   := 1*64 ( printable ASCII except ":" and " " )   (config.cpp checks it)
-//   tail         := entry | lease | build_head | build_record
+//   tail         := entry | lease | blob | build_head | build_record
 //   entry        := version ":" digest            a stored value (any version)
 //   lease        := "lease:" digest               a cross-process render lease
+//   blob         := "blob:" digest                a file step's output, by content
 //   build_head   := "builds:head"                 the newest claimed build generation
 //   build_record := "builds:" generation          one build's record
 //   version      := 1*19 DIGIT                    a non-negative int64, no sign
@@ -18,7 +19,9 @@
 // Anything else under the prefix, or outside it, parses as KeyKind::foreign and is never
 // listed, cleared by selectors, or served as an entry.
 //
-// Version history: 1  first version (the layout of sitecache 0.1).
+// Version history:
+//   1  first version (the layout of sitecache 0.1).
+//   2  blob keys (outputs.hpp). Older versions treat them as foreign.
 #ifndef SITECACHE_FORMAT_KEY_SPACE_HPP
 #define SITECACHE_FORMAT_KEY_SPACE_HPP
 
@@ -30,12 +33,12 @@
 
 namespace sitecache {
 
-enum class KeyKind { entry, lease, build_head, build_record, foreign };
+enum class KeyKind { entry, lease, blob, build_head, build_record, foreign };
 
 struct ParsedKey {
   KeyKind kind = KeyKind::foreign;
   int64_t version = 0;      // entry
-  Digest digest;            // entry, lease
+  Digest digest;            // entry, lease, blob
   uint64_t generation = 0;  // build_record
 };
 
@@ -51,6 +54,7 @@ class KeySpace {
   std::string entry(const Digest& digest) const { return entry(digest, version_); }
   std::string entry(const Digest& digest, int64_t version) const;
   std::string lease(const Digest& digest) const;
+  std::string blob(const Digest& content) const;
   std::string build_head() const;
   std::string build_record(uint64_t generation) const;
 

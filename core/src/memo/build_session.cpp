@@ -71,13 +71,66 @@ BuildRecord close_state(BuildSession::State& state, CacheImpl& impl) {
 
 }  // namespace
 
-void BuildSession::State::record_use(Use use, const std::string& key, const std::string& step,
-                                     const std::string& slot, uint64_t micros,
-                                     std::vector<RecordedInput> inputs) {
+namespace {
+
+thread_local const BuildSession::State* t_state = nullptr;
+thread_local int64_t t_use = -1;
+
+// Bounds carry_forward's recursion: a record's parents only point backwards, so depth is
+// at most the nesting of the renders that wrote it.
+constexpr size_t kMaxNesting = 64;
+
+}  // namespace
+
+std::vector<RecordedInput> recorded_inputs(const Inputs& inputs) {
+  std::vector<RecordedInput> out;
+  out.reserve(inputs.entries().size());
+  for (const auto& input : inputs.entries()) {
+    out.push_back(RecordedInput{input.name, input.digest.hex().substr(0, 16)});
+  }
+  return out;
+}
+
+int64_t current_parent(const BuildSession::State* state) {
+  return t_state == state ? t_use : -1;
+}
+
+CurrentUse::CurrentUse(BuildSession::State* state, int64_t index)
+    : saved_state_(t_state), saved_index_(t_use) {
+  t_state = state;
+  t_use = index;
+}
+
+CurrentUse::~CurrentUse() {
+  t_state = saved_state_;
+  t_use = saved_index_;
+}
+
+int64_t BuildSession::State::open_use(std::string_view key, std::string_view step,
+                                      std::string_view slot, std::vector<RecordedInput> inputs,
+                                      int64_t parent) {
+  std::lock_guard lock(mutex);
+  if (finished) return -1;
+  auto [it, inserted] = use_index.emplace(std::string(key), record.uses.size());
+  if (inserted) {
+    RecordedUse recorded;
+    recorded.key = std::string(key);
+    recorded.step = std::string(step);
+    recorded.slot = std::string(slot);
+    recorded.inputs = std::move(inputs);
+    recorded.parent = parent >= 0 && static_cast<size_t>(parent) < record.uses.size() ? parent : -1;
+    record.uses.push_back(std::move(recorded));
+  }
+  return static_cast<int64_t>(it->second);
+}
+
+void BuildSession::State::close_use(int64_t index, Use use, uint64_t micros, uint64_t cost_us,
+                                    std::vector<RecordedOutput> outputs) {
   const bool hit = use == Use::hit;
   std::lock_guard lock(mutex);
-  if (finished) return;
-  StepCounters& counters = record.steps[step];
+  if (finished || index < 0 || static_cast<size_t>(index) >= record.uses.size()) return;
+  RecordedUse& recorded = record.uses[static_cast<size_t>(index)];
+  StepCounters& counters = record.steps[recorded.step];
   if (hit) {
     ++record.hits;
     ++counters.hits;
@@ -89,17 +142,79 @@ void BuildSession::State::record_use(Use use, const std::string& key, const std:
     record.render_us += micros;
     counters.render_us += micros;
   }
-  auto [it, inserted] = use_index.emplace(key, record.uses.size());
+  recorded.hit = recorded.hit || hit;
+  recorded.cost_us = cost_us;
+  if (!outputs.empty()) recorded.outputs = std::move(outputs);
+}
+
+void BuildSession::State::carry_forward(size_t previous_index, int64_t parent) {
+  if (!previous) return;
+  std::lock_guard lock(mutex);
+  carry_forward_locked(previous_index, parent, 0);
+}
+
+void BuildSession::State::carry_forward_locked(size_t previous_index, int64_t parent,
+                                               size_t depth) {
+  if (finished || depth > kMaxNesting || previous_index >= previous->use_count()) return;
+  const BuildRecordView::Use old = previous->use(previous_index);
+  auto [it, inserted] = use_index.emplace(std::string(old.key), record.uses.size());
   if (inserted) {
-    RecordedUse recorded;
-    recorded.key = key;
-    recorded.step = step;
-    recorded.slot = slot;
-    recorded.hit = hit;
-    recorded.inputs = std::move(inputs);
-    record.uses.push_back(std::move(recorded));
-  } else {
-    record.uses[it->second].hit = record.uses[it->second].hit || hit;
+    RecordedUse use;
+    use.key = std::string(old.key);
+    use.step = std::string(old.step);
+    use.slot = std::string(old.slot);
+    use.parent = parent;
+    use.cost_us = old.cost_us;
+    for (uint32_t i = 0; i < old.input_count; ++i) {
+      const BuildRecordView::Input in = previous->input(old.first_input + i);
+      use.inputs.push_back(RecordedInput{std::string(in.name), input_digest_hex(in.digest)});
+    }
+    for (uint32_t i = 0; i < old.output_count; ++i) {
+      use.outputs.push_back(previous->output(old.first_output + i));
+    }
+    record.uses.push_back(std::move(use));
+  }
+  RecordedUse& use = record.uses[it->second];
+  use.hit = true;
+  StepCounters& counters = record.steps[use.step];
+  ++record.hits;
+  ++counters.hits;
+  record.saved_us += use.cost_us;
+  counters.saved_us += use.cost_us;
+  const auto index = static_cast<int64_t>(it->second);
+  if (previous_index < previous_children.size()) {
+    for (uint32_t child : previous_children[previous_index]) {
+      carry_forward_locked(child, index, depth + 1);
+    }
+  }
+}
+
+void BuildSession::State::load_previous(CacheImpl& impl, uint64_t current) {
+  // Probe downwards from the newest claimed generation: the newest finished record wins.
+  const uint64_t oldest = current > kBuildRecordsKept + 16 ? current - kBuildRecordsKept - 16 : 1;
+  for (uint64_t g = current > 0 ? current - 1 : 0; g >= oldest && g > 0; --g) {
+    Result<std::optional<StoredValue>> stored = impl.read(impl.keys.build_record(g));
+    if (!stored || !stored->has_value()) continue;
+    if (!is_binary_build_record((*stored)->value)) {
+      // A version-1 record (still running, or from sitecache 0.1): nothing to compare with
+      // unless it is an unfinished placeholder of a concurrent build.
+      if ((*stored)->value.find("\"in_progress\":true") != std::string::npos) continue;
+      return;
+    }
+    previous_bytes = std::move((*stored)->value);
+    Result<BuildRecordView> view = BuildRecordView::open(previous_bytes);
+    if (!view) {
+      previous_bytes.clear();
+      return;
+    }
+    previous = *view;
+    previous_children.assign(previous->use_count(), {});
+    for (size_t i = 0; i < previous->use_count(); ++i) {
+      const int32_t parent = previous->use(i).parent;
+      if (parent >= 0)
+        previous_children[static_cast<size_t>(parent)].push_back(static_cast<uint32_t>(i));
+    }
+    return;
   }
 }
 
@@ -157,6 +272,12 @@ BuildSession Cache::begin_build() {
   state->record.cache = name();
   state->record.started_ms = now_ms();
   if (!impl_->settings.read_only) state->record.generation = claim_generation(*impl_);
+  uint64_t current = state->record.generation;
+  if (current == 0) {  // read-only: compare with the newest build others recorded
+    Result<std::optional<uint64_t>> head = read_head(*impl_);
+    current = head && head->has_value() ? **head + 1 : 0;
+  }
+  state->load_previous(*impl_, current);
   {
     std::lock_guard lock(impl_->session_mutex);
     impl_->session = state;

@@ -18,16 +18,6 @@ constexpr std::chrono::seconds kLeaseMaxWait{10};
 constexpr std::chrono::milliseconds kLeasePollFirst{10};
 constexpr std::chrono::milliseconds kLeasePollMax{200};
 
-std::vector<RecordedInput> recorded_inputs(const Inputs& inputs) {
-  std::vector<RecordedInput> out;
-  out.reserve(inputs.entries().size());
-  for (const auto& input : inputs.entries()) {
-    // 64 bits of the typed digest are plenty to say *which* input changed.
-    out.push_back(RecordedInput{input.name, input.digest.hex().substr(0, 16)});
-  }
-  return out;
-}
-
 uint64_t micros_between(Clock::time_point start, Clock::time_point end) {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
@@ -64,13 +54,18 @@ struct MemoCall {
   const MemoOptions& options;
   std::string backend_key;
   std::shared_ptr<BuildSession::State> session;
+  int64_t parent = -1;  // the use whose render made this call, in the session's record
 
-  void record(Use use, uint64_t micros) const {
-    if (session) {
-      session->record_use(use, backend_key, step.name, options.slot, micros,
-                          recorded_inputs(inputs));
-    }
+  // Adds the use to the session's record before a render (-1 without a session).
+  int64_t open() const {
+    return session ? session->open_use(backend_key, step.name, options.slot,
+                                       recorded_inputs(inputs), parent)
+                   : -1;
   }
+  void close(int64_t index, Use use, uint64_t micros, uint64_t cost_us) const {
+    if (session) session->close_use(index, use, micros, cost_us);
+  }
+  void record_hit(uint64_t cost_us) const { close(open(), Use::hit, cost_us, cost_us); }
 };
 
 // A cross-process lease on one key (single_flight = "shared"), released on destruction.
@@ -143,9 +138,14 @@ Result<std::optional<StoredValue>> lease_or_wait(const MemoCall& call, Lease& le
 // other processes poll for the entry right after its release) and records the miss.
 Result<std::string> render_and_store(const MemoCall& call, const Lease& lease,
                                      CacheWorkTimer& cache_work, uint64_t& cost_us) {
+  const int64_t use = call.open();
   const uint64_t nested_before = t_cache_work_us;
   const auto start = Clock::now();
-  std::string output = call.render();  // may throw: nothing is stored, the lease released
+  std::string output;
+  {
+    CurrentUse current(call.session.get(), use);  // nested memoize calls name this use
+    output = call.render();  // may throw: nothing is stored, the lease released
+  }
   const uint64_t elapsed_us = micros_between(start, Clock::now());
   cache_work.rendered(elapsed_us);
   const uint64_t nested_us = t_cache_work_us - nested_before;
@@ -161,7 +161,7 @@ Result<std::string> render_and_store(const MemoCall& call, const Lease& lease,
   const WritePath path = call.session && !lease.held() ? WritePath::batched : WritePath::direct;
   Status stored = call.impl.write(call.backend_key, output, store_options, path);
   if (Status s = call.impl.settle(stored, "set"); !s) return s;
-  call.record(Use::miss, cost_us);
+  call.close(use, Use::miss, cost_us, cost_us);
   return output;
 }
 
@@ -177,7 +177,7 @@ Result<std::string> memoize_once(const MemoCall& call, uint64_t& cost_us) {
   }
   if (found->has_value()) {
     cost_us = (*found)->info.cost_us;
-    call.record(Use::hit, cost_us);
+    call.record_hit(cost_us);
     return std::move((*found)->value);
   }
   return render_and_store(call, lease, cache_work, cost_us);
@@ -249,7 +249,7 @@ Result<std::string> Cache::memoize(const Step& step, const Inputs& inputs,
   Flight flight(*impl_, key);
   if (!flight.leader()) {
     CacheImpl::FlightResult shared = flight.wait();
-    if (shared.value) call.record(Use::hit, shared.cost_us);
+    if (shared.value) call.record_hit(shared.cost_us);
     return shared.value;
   }
   try {
