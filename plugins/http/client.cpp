@@ -42,7 +42,7 @@ std::unique_ptr<Session> Client::acquire() {
       return session;
     }
   }
-  return Session::make(settings_.parallel);
+  return Session::make(settings_);
 }
 
 void Client::release(std::unique_ptr<Session> session) {
@@ -50,19 +50,19 @@ void Client::release(std::unique_ptr<Session> session) {
   if (idle_.size() < settings_.pool_size) idle_.push_back(std::move(session));
 }
 
-sp::Status Client::run(Transfer& transfer) {
+sp::Status Client::run(Transfer& transfer, const AnswerHandler& on_answer) {
   Transfer* one[] = {&transfer};
-  return run(one);
+  return run(one, on_answer);
 }
 
-sp::Status Client::run(std::span<Transfer* const> transfers) {
+sp::Status Client::run(std::span<Transfer* const> transfers, const AnswerHandler& on_answer) {
   if (transfers.empty()) return sp::Status::ok();
   if (sp::Status down = check_down(); !down.is_ok()) return down;
   std::unique_ptr<Session> session = acquire();
   if (!session) return sp::Status(sp::Code::internal, "out of memory (curl_multi_init)");
   std::vector<Transfer*> pending(transfers.begin(), transfers.end());
   for (int attempt = 0;; ++attempt) {
-    session->perform(pending, settings_);
+    session->perform(pending, on_answer);
     if (attempt >= settings_.retries) break;
     std::vector<Transfer*> again;
     bool timed_out = false;

@@ -26,6 +26,7 @@
 #define SITECACHE_PLUGINS_HTTP_CLIENT_HPP
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -48,11 +49,18 @@ class Client {
 
   const Settings& settings() const { return settings_; }
 
+  // Called on the running thread for each transfer as soon as it has its final answer
+  // (a status that is not retried), while the others go on. The body is valid only
+  // during the call: its buffer then serves another transfer, which keeps the memory of
+  // a large batch at about `parallel` bodies and spares the page faults of fresh ones.
+  using AnswerHandler = std::function<void(Transfer&)>;
+
   // Runs every transfer to an outcome (see above). Returns UNAVAILABLE without sending
   // anything while the server counts as down, INTERNAL when curl cannot be set up, and
-  // OK otherwise: each transfer's outcome then tells how it went.
-  sp::Status run(std::span<Transfer* const> transfers);
-  sp::Status run(Transfer& transfer);
+  // OK otherwise: each transfer's outcome then tells how it went. Without a handler,
+  // bodies stay in their transfers after the run.
+  sp::Status run(std::span<Transfer* const> transfers, const AnswerHandler& on_answer = {});
+  sp::Status run(Transfer& transfer, const AnswerHandler& on_answer = {});
 
  private:
   sp::Status check_down() const;

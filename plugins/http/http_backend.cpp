@@ -62,11 +62,11 @@ sp::Status HttpBackend::get(std::string_view key, sp::ValueSink& sink) {
   std::string url;
   if (sp::Status s = url_of(key, url); !s.is_ok()) return s;
   Transfer transfer(Method::get, std::move(url));
-  if (sp::Status s = client_.run(transfer); !s.is_ok()) return s;
-  if (transfer.answered_with(200)) {
-    sink.deliver(sp::as_bytes(transfer.body()));
-    return sp::Status::ok();
-  }
+  sp::Status status = client_.run(transfer, [&sink](Transfer& answered) {
+    if (answered.http_status() == 200) sink.deliver(sp::as_bytes(answered.body()));
+  });
+  if (!status.is_ok()) return status;
+  if (transfer.answered_with(200)) return sp::Status::ok();
   if (missing(transfer)) return sp::Status::not_found();
   return transfer.failure(client_.settings());
 }
@@ -131,20 +131,22 @@ sp::Status HttpBackend::get_many(std::span<const std::string_view> keys, sp::Ind
     const size_t count = std::min(kRoundKeys, keys.size() - start);
     std::deque<Transfer> transfers;
     std::vector<Transfer*> batch;
-    std::vector<size_t> index_of;
     for (size_t i = start; i < start + count; ++i) {
       std::string url;
       if (sp::Status s = url_of(keys[i], url); !s.is_ok()) return s;
-      batch.push_back(&transfers.emplace_back(Method::get, std::move(url)));
-      index_of.push_back(i);
+      Transfer& transfer = transfers.emplace_back(Method::get, std::move(url));
+      transfer.set_tag(i);
+      batch.push_back(&transfer);
     }
-    if (sp::Status s = client_.run(batch); !s.is_ok()) return s;
-    for (size_t j = 0; j < batch.size(); ++j) {
-      Transfer& transfer = *batch[j];
-      if (transfer.answered_with(200)) {
-        sink.deliver(index_of[j], sp::as_bytes(transfer.body()));
-      } else if (!missing(transfer) && first_failure.is_ok()) {
-        first_failure = transfer.failure(client_.settings());
+    sp::Status status = client_.run(batch, [&sink](Transfer& answered) {
+      if (answered.http_status() == 200) {
+        sink.deliver(answered.tag(), sp::as_bytes(answered.body()));
+      }
+    });
+    if (!status.is_ok()) return status;
+    for (Transfer* transfer : batch) {
+      if (!transfer->answered_with(200) && !missing(*transfer) && first_failure.is_ok()) {
+        first_failure = transfer->failure(client_.settings());
       }
     }
     if (!first_failure.is_ok()) return first_failure;

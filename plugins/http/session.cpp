@@ -11,20 +11,29 @@ namespace {
 // The longest curl_multi_poll waits without news; curl's own timers (timeouts) wake it
 // sooner, so this only bounds a wait curl does not know about.
 constexpr int kPollMs = 1000;
+// Response buffers larger than this are freed rather than kept for the next transfer, so
+// an idle session holds at most `parallel` times this much.
+constexpr size_t kMaxSpareCapacity = 1 << 20;
 
 }  // namespace
 
-std::unique_ptr<Session> Session::make(size_t parallel) {
+std::unique_ptr<Session> Session::make(const Settings& settings) {
+  curl_slist* headers = Transfer::common_headers(settings);
+  if (headers == nullptr) return nullptr;
   CURLM* multi = curl_multi_init();
-  if (multi == nullptr) return nullptr;
+  if (multi == nullptr) {
+    curl_slist_free_all(headers);
+    return nullptr;
+  }
   // Keep one kept-alive connection per concurrent transfer.
-  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(parallel));
-  return std::unique_ptr<Session>(new Session(multi));
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(settings.parallel));
+  return std::unique_ptr<Session>(new Session(multi, headers, settings));
 }
 
 Session::~Session() {
   for (CURL* easy : all_) curl_easy_cleanup(easy);
   curl_multi_cleanup(multi_);
+  curl_slist_free_all(headers_);
 }
 
 CURL* Session::take_easy() {
@@ -34,11 +43,24 @@ CURL* Session::take_easy() {
     return easy;
   }
   CURL* easy = curl_easy_init();
-  if (easy != nullptr) all_.push_back(easy);
+  if (easy == nullptr) return nullptr;
+  if (!Transfer::configure_handle(easy, settings_)) {
+    curl_easy_cleanup(easy);
+    return nullptr;
+  }
+  all_.push_back(easy);
   return easy;
 }
 
-void Session::perform(std::span<Transfer* const> transfers, const Settings& settings) {
+void Session::recycle(std::string buffer, size_t parallel) {
+  if (buffer.capacity() == 0 || buffer.capacity() > kMaxSpareCapacity) return;
+  if (spare_buffers_.size() >= parallel) return;
+  spare_buffers_.push_back(std::move(buffer));
+}
+
+void Session::perform(std::span<Transfer* const> transfers,
+                      const std::function<void(Transfer&)>& on_answer) {
+  const Settings& settings = settings_;
   std::vector<std::pair<CURL*, Transfer*>> active;
   size_t next = 0;
   std::string stop_reason;  // set when a timeout ends the batch
@@ -47,10 +69,14 @@ void Session::perform(std::span<Transfer* const> transfers, const Settings& sett
       Transfer* transfer = transfers[next++];
       CURL* easy = take_easy();
       if (easy == nullptr) {
-        transfer->skip("out of memory (curl_easy_init)");
+        transfer->skip("could not make a curl handle (curl_easy_init)");
         continue;
       }
-      if (!transfer->attach(easy, settings)) {
+      if (on_answer && !spare_buffers_.empty()) {
+        transfer->lend_body_buffer(std::move(spare_buffers_.back()));
+        spare_buffers_.pop_back();
+      }
+      if (!transfer->attach(easy, headers_)) {
         idle_.push_back(easy);
         continue;
       }
@@ -82,9 +108,17 @@ void Session::perform(std::span<Transfer* const> transfers, const Settings& sett
       Transfer* transfer = it->second;
       transfer->complete(result);
       curl_multi_remove_handle(multi_, easy);
+      // The handle outlives the transfer: it must not keep its error buffer.
+      curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
       idle_.push_back(easy);
       active.erase(it);
       finished = true;
+      if (on_answer) {
+        if (transfer->outcome() == Outcome::answered && !transfer->retryable()) {
+          on_answer(*transfer);
+        }
+        recycle(transfer->take_body_buffer(), settings.parallel);
+      }
       if (transfer->outcome() == Outcome::timed_out && stop_reason.empty()) {
         stop_reason = "not sent: " + std::string(method_name(transfer->method())) + " " +
                       transfer->url() + " timed out";
@@ -96,6 +130,7 @@ void Session::perform(std::span<Transfer* const> transfers, const Settings& sett
   // Cancel whatever is left after a timeout or a multi failure.
   for (auto& [easy, transfer] : active) {
     curl_multi_remove_handle(multi_, easy);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
     transfer->skip(stop_reason);
     idle_.push_back(easy);
   }

@@ -148,6 +148,12 @@ sp::Status parse_settings(const sp::Options& options, Settings& out) {
     }
     settings.ca_file = ca_file.string();
   }
+  for (const char* variable : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                               "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"}) {
+    const char* value = std::getenv(variable);
+    settings.proxy_from_environment =
+        settings.proxy_from_environment || (value != nullptr && *value != '\0');
+  }
   out = std::move(settings);
   return sp::Status::ok();
 }

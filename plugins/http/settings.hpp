@@ -39,6 +39,9 @@ struct Settings {
   size_t pool_size = 8;
   std::string ca_file;  // empty: the system's CA store
   TlsVerify tls = TlsVerify::verify;
+  // Whether a proxy variable (http_proxy, https_proxy, all_proxy, no_proxy, or their
+  // upper-case forms) was set at create(): curl then applies them as it always does.
+  bool proxy_from_environment = false;
 };
 
 // INVALID_ARGUMENT naming the option when one is unknown, malformed, or names an unset

@@ -1,5 +1,7 @@
 #include "transfer.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -44,6 +46,12 @@ Outcome classify(CURLcode code) {
   }
 }
 
+// Sockets are close-on-exec: a host that starts subprocesses (renderers, compilers) must
+// not hand them our kept-alive connections, which would then outlive our close().
+curl_socket_t open_socket(void*, curlsocktype, curl_sockaddr* address) {
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
 // setopt that remembers the first failure.
 struct Setter {
   CURL* easy;
@@ -73,7 +81,7 @@ std::string_view method_name(Method method) {
 }
 
 Transfer::~Transfer() {
-  curl_slist_free_all(headers_);
+  curl_slist_free_all(own_headers_);
 }
 
 bool Transfer::retryable() const {
@@ -89,7 +97,52 @@ bool Transfer::retryable() const {
   }
 }
 
-bool Transfer::attach(CURL* easy, const Settings& settings) {
+bool Transfer::configure_handle(CURL* easy, const Settings& settings) {
+  Setter set{easy};
+  set(CURLOPT_NOSIGNAL, 1L);
+  set(CURLOPT_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_FOLLOWLOCATION, 0L);
+  set(CURLOPT_USERAGENT, kUserAgent);
+  set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings.connect_timeout_ms));
+  set(CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout_ms));
+  set(CURLOPT_OPENSOCKETFUNCTION, &open_socket);
+  set(CURLOPT_TCP_NODELAY, 1L);
+  set(CURLOPT_TCP_KEEPALIVE, 1L);
+  set(CURLOPT_WRITEFUNCTION, &Transfer::on_write);
+  set(CURLOPT_READFUNCTION, &Transfer::on_read);
+  set(CURLOPT_SEEKFUNCTION, &Transfer::on_seek);
+  // With no proxy variable in the environment, say so once: curl would otherwise look
+  // them all up again for every request.
+  if (!settings.proxy_from_environment) set(CURLOPT_PROXY, "");
+  if (settings.tls == TlsVerify::skip) {
+    set(CURLOPT_SSL_VERIFYPEER, 0L);
+    set(CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!settings.ca_file.empty()) set(CURLOPT_CAINFO, settings.ca_file.c_str());
+  if (!settings.username.empty()) {
+    set(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    set(CURLOPT_USERNAME, settings.username.c_str());
+    set(CURLOPT_PASSWORD, settings.password.c_str());
+  }
+  return set.ok;
+}
+
+curl_slist* Transfer::common_headers(const Settings& settings) {
+  // No "Expect: 100-continue" round trip before a body: servers answer PUT at once.
+  curl_slist* headers = curl_slist_append(nullptr, "Expect:");
+  if (headers != nullptr && !settings.bearer_token.empty()) {
+    const std::string line = "Authorization: Bearer " + settings.bearer_token;
+    curl_slist* more = curl_slist_append(headers, line.c_str());
+    if (more == nullptr) {
+      curl_slist_free_all(headers);
+      return nullptr;
+    }
+    headers = more;
+  }
+  return headers;
+}
+
+bool Transfer::attach(CURL* easy, const curl_slist* common_headers) {
   easy_ = easy;
   ++attempts_;
   outcome_ = Outcome::pending;
@@ -101,63 +154,44 @@ bool Transfer::attach(CURL* easy, const Settings& settings) {
   received_ = 0;
   consumer_refused_ = false;
   error_text_[0] = '\0';
-  curl_slist_free_all(headers_);
-  headers_ = nullptr;
   if (consumer_ != nullptr) consumer_->restart();
 
-  curl_easy_reset(easy);
   Setter set{easy};
+  const curl_slist* headers = common_headers;
+  if (!extra_headers_.empty() && own_headers_ == nullptr) {
+    for (const curl_slist* line = common_headers; line != nullptr; line = line->next) {
+      own_headers_ = curl_slist_append(own_headers_, line->data);
+    }
+    for (const std::string& line : extra_headers_) {
+      own_headers_ = curl_slist_append(own_headers_, line.c_str());
+    }
+    if (own_headers_ == nullptr) set.ok = false;
+  }
+  if (own_headers_ != nullptr) headers = own_headers_;
   set(CURLOPT_URL, url_.c_str());
   set(CURLOPT_PRIVATE, static_cast<void*>(this));
   set(CURLOPT_ERRORBUFFER, error_text_);
-  set(CURLOPT_NOSIGNAL, 1L);
-  set(CURLOPT_PROTOCOLS_STR, "http,https");
-  set(CURLOPT_FOLLOWLOCATION, 0L);
-  set(CURLOPT_USERAGENT, kUserAgent);
-  set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings.connect_timeout_ms));
-  set(CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout_ms));
-  set(CURLOPT_TCP_NODELAY, 1L);
-  set(CURLOPT_TCP_KEEPALIVE, 1L);
-  set(CURLOPT_WRITEFUNCTION, &Transfer::on_write);
   set(CURLOPT_WRITEDATA, static_cast<void*>(this));
-  if (settings.tls == TlsVerify::skip) {
-    set(CURLOPT_SSL_VERIFYPEER, 0L);
-    set(CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (!settings.ca_file.empty()) set(CURLOPT_CAINFO, settings.ca_file.c_str());
-  if (!settings.username.empty()) {
-    set(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-    set(CURLOPT_USERNAME, settings.username.c_str());
-    set(CURLOPT_PASSWORD, settings.password.c_str());
-  }
-
-  // No "Expect: 100-continue" round trip before a body: servers answer PUT at once.
-  headers_ = curl_slist_append(headers_, "Expect:");
-  if (!settings.bearer_token.empty()) {
-    const std::string line = "Authorization: Bearer " + settings.bearer_token;
-    headers_ = curl_slist_append(headers_, line.c_str());
-  }
-  for (const std::string& line : extra_headers_)
-    headers_ = curl_slist_append(headers_, line.c_str());
-  if (headers_ == nullptr) set.ok = false;
-  set(CURLOPT_HTTPHEADER, headers_);
-
+  set(CURLOPT_HTTPHEADER, headers);
+  // The handle served other requests before: undo their method first. HTTPGET also
+  // turns off UPLOAD and NOBODY; POSTFIELDS would make it a POST, so it goes before.
+  set(CURLOPT_CUSTOMREQUEST, static_cast<const char*>(nullptr));
+  set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
+  set(CURLOPT_POSTFIELDS, static_cast<const char*>(nullptr));
+  set(CURLOPT_HTTPGET, 1L);
   switch (method_) {
     case Method::get:
-      set(CURLOPT_HTTPGET, 1L);
       break;
     case Method::put:
       set(CURLOPT_UPLOAD, 1L);
-      set(CURLOPT_READFUNCTION, &Transfer::on_read);
       set(CURLOPT_READDATA, static_cast<void*>(this));
-      set(CURLOPT_SEEKFUNCTION, &Transfer::on_seek);
       set(CURLOPT_SEEKDATA, static_cast<void*>(this));
       set(CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request_body_.size()));
       break;
     case Method::propfind:
-      set(CURLOPT_CUSTOMREQUEST, "PROPFIND");
-      set(CURLOPT_POSTFIELDS, reinterpret_cast<const char*>(request_body_.data()));
       set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request_body_.size()));
+      set(CURLOPT_POSTFIELDS, reinterpret_cast<const char*>(request_body_.data()));
+      set(CURLOPT_CUSTOMREQUEST, "PROPFIND");
       break;
     case Method::remove:
       set(CURLOPT_CUSTOMREQUEST, "DELETE");

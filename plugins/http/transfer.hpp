@@ -69,7 +69,11 @@ class Transfer {
   bool answered_with(long status) const {
     return outcome_ == Outcome::answered && http_status_ == status;
   }
+  // The response body of a 2xx answer (empty otherwise, and after a failed attempt).
   std::string& body() { return body_; }
+  // The caller's number for this transfer (e.g. the index of its key), for handlers.
+  void set_tag(size_t tag) { tag_ = tag; }
+  size_t tag() const { return tag_; }
   int attempts() const { return attempts_; }
   // Whether another attempt may succeed: unreachable, broken, or a 500/502/503/504.
   bool retryable() const;
@@ -79,14 +83,31 @@ class Transfer {
   // for other statuses and TLS failures. The message names method, URL and cause.
   sp::Status failure(const Settings& settings) const;
 
-  // --- Used by Client ---------------------------------------------------------------------
-  // Resets `easy` and configures it for the next attempt of this transfer. False (and
+  // --- Used by Session ----------------------------------------------------------------------
+  // Sets the options every request of a new easy handle shares (timeouts, TLS, auth,
+  // callbacks). False when curl refuses one.
+  static bool configure_handle(CURL* easy, const Settings& settings);
+  // The headers every request sends ("Expect:", the bearer token); the caller owns the
+  // list (curl_slist_free_all). nullptr when out of memory.
+  static curl_slist* common_headers(const Settings& settings);
+  // Configures a handle made by configure_handle for the next attempt of this transfer:
+  // URL, method, body, headers (`common_headers` must outlive the attempt). False (and
   // outcome local) when curl refuses an option.
-  bool attach(CURL* easy, const Settings& settings);
+  bool attach(CURL* easy, const curl_slist* common_headers);
   // Records the end of the attempt on the attached handle.
   void complete(CURLcode code);
   // Marks the attempt as not sent, with the reason.
   void skip(std::string reason);
+  // Lends the transfer a buffer for its response body (its capacity is reused), and
+  // takes it back emptied, so that a session can recycle buffers between transfers.
+  void lend_body_buffer(std::string buffer) {
+    body_ = std::move(buffer);
+    body_.clear();
+  }
+  std::string take_body_buffer() {
+    body_.clear();
+    return std::move(body_);
+  }
 
  private:
   static size_t on_write(char* data, size_t size, size_t count, void* self);
@@ -100,8 +121,8 @@ class Transfer {
   std::vector<std::string> extra_headers_;
   BodyConsumer* consumer_ = nullptr;
 
-  CURL* easy_ = nullptr;  // while attached
-  curl_slist* headers_ = nullptr;
+  CURL* easy_ = nullptr;               // while attached
+  curl_slist* own_headers_ = nullptr;  // common headers + extra_headers_, when there are any
   size_t read_offset_ = 0;
   int keep_state_ = -1;  // -1 unknown, 0 drop, 1 keep (decided on the first body byte)
   int64_t received_ = 0;
@@ -113,6 +134,7 @@ class Transfer {
   std::string detail_;  // the failure's cause in words
   std::string body_;
   int attempts_ = 0;
+  size_t tag_ = 0;
 };
 
 }  // namespace sitecache_http

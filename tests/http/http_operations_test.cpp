@@ -147,6 +147,37 @@ TEST_F(HttpTest, SequentialCallsReuseOneConnection) {
   EXPECT_EQ(connections_of(lines).size(), 1u);
 }
 
+// Easy handles are reused from request to request: each request must undo the method,
+// body and headers of the one before.
+TEST_F(HttpTest, OneHandleServesEveryMethodInTurn) {
+  auto client = open({{"parallel", "1"}, {"pool_size", "1"}});
+  Calls c(*client);
+  std::vector<ScanEntry> listed;
+  ASSERT_EQ(c.set("h:1:k", "one").status, SC_OK);
+  EXPECT_EQ(c.get("h:1:k").value, "one");
+  ASSERT_EQ(c.scan("h:", false, listed).status, SC_OK);
+  EXPECT_EQ(keys_of(listed), std::set<std::string>{"h:1:k"});
+  EXPECT_EQ(c.get("h:1:k").value, "one");
+  EXPECT_EQ(c.remove("h:1:k").status, SC_OK);
+  EXPECT_EQ(c.get("h:1:k").status, SC_NOT_FOUND);
+  ASSERT_EQ(c.set("h:1:k", "two").status, SC_OK);
+  ASSERT_EQ(c.scan("h:", true, listed).status, SC_OK);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].value, "two");
+  ASSERT_EQ(c.set("h:1:k", "three").status, SC_OK);
+  EXPECT_EQ(c.get("h:1:k").value, "three");
+  std::vector<std::string> seen;
+  for (const std::string& line : server_->wait_for_requests("/cache/", 11)) {
+    seen.push_back(line.substr(line.find(' ') + 1));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "PUT /cache/h:1:k 201", "GET /cache/h:1:k 200", "PROPFIND /cache/ 207",
+                      "GET /cache/h:1:k 200", "DELETE /cache/h:1:k 204", "GET /cache/h:1:k 404",
+                      "PUT /cache/h:1:k 201", "PROPFIND /cache/ 207", "GET /cache/h:1:k 200",
+                      "PUT /cache/h:1:k 204", "GET /cache/h:1:k 200"}));
+  EXPECT_EQ(connections_of(server_->requests_to("/cache/")).size(), 1u);
+}
+
 class HttpListing : public HttpTest, public ::testing::WithParamInterface<const char*> {
  protected:
   std::unique_ptr<AbiClient> open_layout(Options options = {}) const {
