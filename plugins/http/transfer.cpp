@@ -13,6 +13,9 @@ namespace {
 // A response body is reserved up to this size from its Content-Length, so a lying header
 // cannot make us allocate more than we receive.
 constexpr int64_t kMaxReserve = 64 << 20;
+// The largest response body kept: a server that sends more is refused rather than allowed
+// to exhaust memory. Far above any render; nginx's client_max_body_size caps what is put.
+constexpr size_t kMaxBody = size_t{1} << 30;
 constexpr const char* kUserAgent = "sitecache-http/1.0";
 
 Outcome classify(CURLcode code) {
@@ -152,7 +155,7 @@ bool Transfer::attach(CURL* easy, const curl_slist* common_headers) {
   read_offset_ = 0;
   keep_state_ = -1;
   received_ = 0;
-  consumer_refused_ = false;
+  refusal_.clear();
   error_text_[0] = '\0';
   if (consumer_ != nullptr) consumer_->restart();
 
@@ -222,23 +225,32 @@ bool Transfer::keeps_body() {
   return keep_state_ == 1;
 }
 
+// Runs inside libcurl (C): nothing may throw through it, so failures become a refusal
+// that ends the transfer (CURLE_WRITE_ERROR) with the reason in `refusal_`.
 size_t Transfer::on_write(char* data, size_t size, size_t count, void* self_raw) {
   auto* self = static_cast<Transfer*>(self_raw);
   const size_t bytes = size * count;
   self->received_ += static_cast<int64_t>(bytes);
-  if (!self->keeps_body()) return bytes;
-  if (self->consumer_) {
-    long status = 0;
-    curl_easy_getinfo(self->easy_, CURLINFO_RESPONSE_CODE, &status);
-    if (status != 207) return bytes;
-    if (!self->consumer_->consume(std::string_view(data, bytes))) {
-      self->consumer_refused_ = true;
-      return 0;  // CURLE_WRITE_ERROR ends the transfer
+  try {
+    if (!self->keeps_body()) return bytes;
+    if (self->consumer_) {
+      long status = 0;
+      curl_easy_getinfo(self->easy_, CURLINFO_RESPONSE_CODE, &status);
+      if (status != 207) return bytes;
+      if (self->consumer_->consume(std::string_view(data, bytes))) return bytes;
+      self->refusal_ = "the response body was refused";
+      return 0;
     }
+    if (self->body_.size() + bytes > kMaxBody) {
+      self->refusal_ = "the response body is larger than " + std::to_string(kMaxBody) + " bytes";
+      return 0;
+    }
+    self->body_.append(data, bytes);
     return bytes;
+  } catch (...) {
+    self->refusal_ = "out of memory for the response body";
+    return 0;
   }
-  self->body_.append(data, bytes);
-  return bytes;
 }
 
 size_t Transfer::on_read(char* data, size_t size, size_t count, void* self_raw) {
@@ -282,9 +294,9 @@ void Transfer::complete(CURLcode code) {
     return;
   }
   body_.clear();
-  if (consumer_refused_) {
+  if (!refusal_.empty()) {
     outcome_ = Outcome::aborted;
-    detail_ = "the response body was refused";
+    detail_ = refusal_;
     return;
   }
   outcome_ = classify(code);
@@ -317,8 +329,9 @@ sp::Status Transfer::failure(const Settings& settings) const {
     case Outcome::tls:
       return sp::Status(sp::Code::unavailable,
                         prefix + detail_ + " (TLS: see the options ca_file and verify_tls)");
-    case Outcome::pending:
     case Outcome::aborted:
+      return sp::Status(sp::Code::io, prefix + detail_);
+    case Outcome::pending:
     case Outcome::local:
       return sp::Status(sp::Code::internal, prefix + detail_);
   }

@@ -5,9 +5,9 @@
 // for each attempt; between attempts it may be retried. The request body is borrowed: it
 // must stay valid until the transfer is done.
 //
-// Response bodies: only a 2xx body is kept (error pages are counted, then dropped). A body
-// that ends before its Content-Length, or a chunked body cut short, is never an answer:
-// the outcome is `broken` and the bytes are discarded.
+// Response bodies: only a 2xx body is kept (error pages are counted, then dropped), up to
+// 1 GiB (more is refused). A body that ends before its Content-Length, or a chunked body
+// cut short, is never an answer: the outcome is `broken` and the bytes are discarded.
 //
 // Not thread-safe: one thread drives a Transfer.
 #ifndef SITECACHE_PLUGINS_HTTP_TRANSFER_HPP
@@ -35,7 +35,8 @@ enum class Outcome {
   timed_out,    // connect_timeout_ms or timeout_ms passed: not retried
   broken,       // the connection failed mid-exchange (reset, closed, truncated): retried
   tls,          // TLS handshake or certificate check failed: not retried
-  aborted,      // the body consumer refused the body (e.g. malformed listing)
+  aborted,      // the body was refused: a consumer's verdict (malformed listing), over
+                // 1 GiB, or no memory for it
   local,        // anything else (out of memory, a bad URL): not retried
   skipped,      // not sent: the server was found down by another transfer of the batch
 };
@@ -79,8 +80,9 @@ class Transfer {
   bool retryable() const;
 
   // Why the transfer did not succeed, for a caller that rejects its outcome: UNAVAILABLE
-  // for transport failures and 5xx, UNSUPPORTED for 405/501, INVALID_ARGUMENT for 413, IO
-  // for other statuses and TLS failures. The message names method, URL and cause.
+  // for transport and TLS failures and 5xx (but 507), UNSUPPORTED for 405/501,
+  // INVALID_ARGUMENT for 413, IO for a refused body and other statuses. The message names
+  // method, URL and cause.
   sp::Status failure(const Settings& settings) const;
 
   // --- Used by Session ----------------------------------------------------------------------
@@ -126,7 +128,7 @@ class Transfer {
   size_t read_offset_ = 0;
   int keep_state_ = -1;  // -1 unknown, 0 drop, 1 keep (decided on the first body byte)
   int64_t received_ = 0;
-  bool consumer_refused_ = false;
+  std::string refusal_;  // why on_write ended the transfer; empty when it did not
   char error_text_[CURL_ERROR_SIZE] = {0};
 
   Outcome outcome_ = Outcome::pending;
