@@ -3,6 +3,9 @@
 #include <cstdlib>
 
 #include "conformance.hpp"
+#ifdef HTTP_PLUGIN
+#include "../http/conformance_server.hpp"  // starts an nginx unless SITECACHE_TEST_HTTP is set
+#endif
 
 namespace sitecache::testing {
 namespace {
@@ -56,6 +59,13 @@ const std::vector<PluginCase> kConformanceCases = {
      Stores::everything,
      2100,
      needs_server("SITECACHE_TEST_MEMCACHED")},
+#endif
+#ifdef HTTP_PLUGIN
+    {"http_flat", HTTP_PLUGIN, {{"location", "{env:SITECACHE_TEST_HTTP}/conformance-flat/"}},
+     Stores::everything, 1300, http_conformance_server},
+    {"http_subdirs", HTTP_PLUGIN,
+     {{"location", "{env:SITECACHE_TEST_HTTP}/conformance-subdirs/"}, {"layout", "subdirs"}},
+     Stores::everything, 1300, http_conformance_server},
 #endif
 #ifdef FLATDIR_PLUGIN
     {"flatdir",
