@@ -27,6 +27,7 @@
 #define SITECACHE_CACHE_HPP
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,6 +42,7 @@
 #include "sitecache/export.hpp"
 #include "sitecache/key.hpp"
 #include "sitecache/memoize.hpp"
+#include "sitecache/outputs.hpp"
 #include "sitecache/plugin_registry.hpp"
 #include "sitecache/status.hpp"
 #include "sitecache/timeout.hpp"
@@ -57,6 +59,11 @@ SITECACHE_EXPORT WarningSink stderr_warnings();
 
 // What a stored entry says about itself (from its envelope), as maintenance lists it.
 struct EntryInfo {
+  // An entry is a stored value (of the plain-key API, memoize, or a file step); a blob is
+  // one large output of file steps, stored once by content (outputs.hpp) and kept while
+  // an entry references it.
+  enum class Kind { entry, blob };
+  Kind kind = Kind::entry;
   std::string key;    // the backend key
   std::string label;  // the plain key, or the step name of a memoized render
   std::string slot;
@@ -69,6 +76,7 @@ struct EntryInfo {
   uint64_t value_size = 0;   // uncompressed
   int64_t stored_size = -1;  // bytes in the backend, -1 unknown
   bool compressed = false;
+  std::vector<std::string> blobs;  // a file step's entry: the backend keys of its blobs
 };
 
 // Counters since the cache was opened in this process.
@@ -144,6 +152,23 @@ class SITECACHE_EXPORT Cache {
   // Starts recording a build (build.hpp). One session per cache at a time: starting a
   // new one while another is open finishes the old one first.
   BuildSession begin_build();
+
+  // --- Steps whose results are files (outputs.hpp explains the contract) -------------
+  // Makes `output` hold render()'s output for `step` over `inputs`: skipped when the
+  // previous build left it unchanged, restored from the cache on a hit, rendered and
+  // written on a miss. The slot defaults to the output's path.
+  Result<FileOutcome> produce_file(const Step& step, const Inputs& inputs,
+                                   const std::filesystem::path& output,
+                                   const std::function<std::string()>& render,
+                                   const MemoOptions& options = {}, Freshen freshen = Freshen::no);
+  // Makes the declared `outputs` hold what run() writes there for `step` over `inputs`
+  // (the paths are part of the key): restored from the cache on a hit, or run() and
+  // stored on a miss when it says it may be. The slot defaults to the first output.
+  Result<FileOutcome> memoize_files(const Step& step, const Inputs& inputs,
+                                    const std::vector<std::filesystem::path>& outputs,
+                                    const std::function<StepRun()>& run,
+                                    const MemoOptions& options = {},
+                                    Freshen freshen = Freshen::yes);
 
   // --- Inspection ---------------------------------------------------------------------
   Result<BackendReport> backend_report();

@@ -43,6 +43,10 @@
 //                created after the newest recorded build started is never "unused"
 //                (a build may be running). Without any build record nothing is unused.
 //
+// Blobs (large outputs of file steps, EntryInfo::Kind::blob) are never selected by a
+// rule of their own: every plan also removes the blobs that no entry it keeps references
+// (RemovalReason::orphaned), and `all` removes them all.
+//
 // gc (plan_gc): expired entries always go; then entries in least-recently-used order
 // (last_access_ms, or created_ms when the backend does not track access) until the rest
 // fits both limits (no limits: expired entries only). Sizes are entry_size(). gc needs a
@@ -134,6 +138,7 @@ enum class RemovalReason {
   tag,
   slot,
   over_limit,  // gc
+  orphaned,    // a blob no remaining entry references
 };
 // Stable lowercase name, e.g. "superseded".
 SITECACHE_EXPORT std::string_view to_string(RemovalReason reason);

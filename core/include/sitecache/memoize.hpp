@@ -126,6 +126,10 @@ class SITECACHE_EXPORT FileHasher {
   FileHasher& operator=(const FileHasher&) = delete;
 
   Result<Digest> digest(const std::filesystem::path& path);
+  // Records that `path` holds content `digest` as it is now, for a file the caller has
+  // just written itself (an output restored from the cache): no other writer can have
+  // changed it within the racy window, so it is remembered at once.
+  void remember(const std::filesystem::path& path, const Digest& digest);
   // Writes the table if it changed (atomically: temp file + rename).
   Status save();
 

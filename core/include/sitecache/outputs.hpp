@@ -52,8 +52,8 @@ struct FileOutcome {
     rendered,   // a miss: render/run ran (and its result was stored, if it may be)
   };
   Source source = Source::rendered;
-  // The step's small result: produce_file's content when Source::rendered or restored
-  // (empty when unchanged: read the file if you need it), memoize_files' value.
+  // memoize_files: the run's value (as run() returned it, or as stored). produce_file:
+  // empty (the content is in the file).
   std::string value;
   // How many outputs were written from the cache.
   uint64_t written = 0;

@@ -8,6 +8,7 @@
 #include "sitecache/decorators.hpp"
 #include "sitecache/key.hpp"
 #include "sitecache/memoize.hpp"
+#include "sitecache/outputs.hpp"
 #include "sitecache/status.hpp"
 #include "sitecache/units.hpp"
 

@@ -128,10 +128,15 @@ EntryInfo CacheImpl::info_from(std::string_view key, const EntryMeta& meta,
   info.value_size = meta.raw_size;
   info.stored_size = stored_size;
   info.compressed = meta.compressed;
+  info.kind =
+      keys.parse(key).kind == KeyKind::blob ? EntryInfo::Kind::blob : EntryInfo::Kind::entry;
+  for (const Digest& blob : meta.references) info.blobs.push_back(keys.blob(blob));
   return info;
 }
 
-Result<std::optional<StoredValue>> CacheImpl::read(std::string_view backend_key) {
+Result<std::optional<StoredValue>> CacheImpl::read(std::string_view backend_key,
+                                                   Counting counting) {
+  const bool counted = counting == Counting::yes;
   using Miss = std::optional<StoredValue>;
   std::optional<std::string> queued;
   if (!batch.empty()) queued = batch.find(backend_key);
@@ -147,7 +152,7 @@ Result<std::optional<StoredValue>> CacheImpl::read(std::string_view backend_key)
   }
   if (!found) return found.status();
   if (!*found) {
-    count(counters.misses);
+    if (counted) count(counters.misses);
     return Miss();
   }
   count(counters.bytes_read, static_cast<uint64_t>(taken.stored_size));
@@ -156,11 +161,11 @@ Result<std::optional<StoredValue>> CacheImpl::read(std::string_view backend_key)
       decoded && decoded->meta.expires_ms != 0 && now_ms() >= decoded->meta.expires_ms;
   if (!decoded || expired) {
     if (!decoded) count(counters.corrupt);
-    count(counters.misses);
+    if (counted) count(counters.misses);
     if (!settings.read_only) (void)(*b)->remove(backend_key);
     return Miss();
   }
-  count(counters.hits);
+  if (counted) count(counters.hits);
   StoredValue stored;
   stored.info = info_from(backend_key, decoded->meta, taken.stored_size);
   stored.value = std::move(decoded->value);
@@ -189,6 +194,8 @@ Status CacheImpl::write(std::string_view backend_key, std::string_view value,
   meta.label = options.label;
   meta.slot = options.slot;
   meta.tags = options.tags;
+  meta.files = options.files;
+  meta.references = options.references;
   std::string bytes = encode_entry(meta, value, compression());
   if (batched) {
     if (batch.add(std::string(backend_key), std::move(bytes), ttl_ms(resolved)) ==
@@ -229,7 +236,7 @@ Result<bool> CacheImpl::add_key(std::string_view backend_key, std::string_view e
       count(counters.bytes_written, encoded.size());
       return true;
     }
-    Result<std::optional<StoredValue>> existing = read(backend_key);
+    Result<std::optional<StoredValue>> existing = read(backend_key, Counting::no);
     if (!existing) return existing.status();
     if (existing->has_value()) return false;
   }
@@ -257,7 +264,8 @@ Status CacheImpl::scan_entries(const std::function<bool(const EntryInfo&)>& visi
   if (!b) return b.status();
   uint64_t corrupt = 0;
   Status status = (*b)->scan(keys.prefix(), ScanValues::yes, [&](const StoreScanItem& item) {
-    if (!item.value || !keys.is_entry(item.key)) return true;
+    const KeyKind kind = keys.parse(item.key).kind;
+    if (!item.value || (kind != KeyKind::entry && kind != KeyKind::blob)) return true;
     Result<EntryMeta> meta = decode_entry_meta(span_of(*item.value));
     if (!meta) {
       ++corrupt;

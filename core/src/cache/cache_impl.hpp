@@ -37,6 +37,9 @@ struct StoreOptions {
   uint64_t cost_us = 0;
   uint64_t generation = 0;
   int64_t created_ms = 0;  // 0: now (a rewrite such as touch keeps the original)
+  // A file step's manifest (memo/manifest.hpp) and the blobs it references.
+  bool files = false;
+  std::vector<Digest> references;
 };
 
 // A verified entry and what its envelope says.
@@ -44,6 +47,10 @@ struct StoredValue {
   std::string value;
   EntryInfo info;
 };
+
+// Whether a read counts in the cache's hits and misses: lookups of values do; the core's
+// own reads of build records and of what maintenance lists do not.
+enum class Counting { yes, no };
 
 // How a store reaches the backend.
 enum class WritePath {
@@ -94,9 +101,11 @@ struct CacheImpl {
 
   // --- Internal operations: failures returned as they are ---------------------------------
   // Reads and verifies one entry (the write batch first): nullopt for absent, expired or
-  // corrupt entries (corrupt ones are removed unless read_only). Counts hits, misses and
-  // corrupt entries; a backend failure is returned and counts nothing.
-  Result<std::optional<StoredValue>> read(std::string_view backend_key);
+  // corrupt entries (corrupt ones are removed unless read_only). Counts corrupt entries,
+  // and hits and misses with Counting::yes; a backend failure is returned and counts
+  // nothing.
+  Result<std::optional<StoredValue>> read(std::string_view backend_key,
+                                          Counting counting = Counting::yes);
   // Encodes and stores (or queues) one entry; nothing under read_only.
   Status write(std::string_view backend_key, std::string_view value, const StoreOptions& options,
                WritePath path = WritePath::direct);
@@ -111,8 +120,9 @@ struct CacheImpl {
   Result<bool> remove_key(std::string_view backend_key);
   // Removes every key of this cache's key space.
   Status clear_keys();
-  // Visits every entry (KeyKind::entry) of this cache, decoding each envelope; corrupt
-  // entries are skipped and counted. unsupported when the backend cannot scan.
+  // Visits every entry and blob of this cache (KeyKind::entry, KeyKind::blob), decoding
+  // each envelope; corrupt ones are skipped and counted. unsupported when the backend
+  // cannot scan.
   Status scan_entries(const std::function<bool(const EntryInfo&)>& visit);
 
   // --- The public boundary: on_error -----------------------------------------------------

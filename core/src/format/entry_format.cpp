@@ -238,6 +238,25 @@ void seal_entry(EntryUnderConstruction& entry, size_t payload_size, PayloadCompr
   put_u64(out, XXH3_64bits(out.data(), out.size()));
 }
 
+std::optional<std::string> encode_compressed_entry(const EntryMeta& meta,
+                                                   std::span<const uint8_t> raw) {
+  constexpr size_t kSample = 64 * 1024;
+  if (raw.size() < kMinCompressSize) return std::nullopt;
+  if (raw.size() > kSample) {
+    std::string sample(ZSTD_compressBound(kSample), '\0');
+    const size_t n = ZSTD_compressCCtx(compression_context(), sample.data(), sample.size(),
+                                       raw.data(), kSample, kZstdLevel);
+    if (ZSTD_isError(n) || n >= kSample - kSample / 16) return std::nullopt;
+  }
+  EntryUnderConstruction entry = reserve_entry(meta, ZSTD_compressBound(raw.size()));
+  const size_t n =
+      ZSTD_compressCCtx(compression_context(), entry.bytes.data() + entry.payload_at,
+                        entry.bytes.size() - entry.payload_at, raw.data(), raw.size(), kZstdLevel);
+  if (ZSTD_isError(n) || n >= raw.size() - raw.size() / 16) return std::nullopt;
+  seal_entry(entry, n, PayloadCompression::zstd, raw.size());
+  return std::move(entry.bytes);
+}
+
 Result<EntryView> view_entry(std::span<const uint8_t> bytes) {
   Result<Parsed> parsed = parse(bytes);
   if (!parsed) return parsed.status();

@@ -34,6 +34,7 @@
 #define SITECACHE_FORMAT_ENTRY_FORMAT_HPP
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -120,6 +121,11 @@ struct EntryUnderConstruction {
   size_t payload_at = 0;
 };
 EntryUnderConstruction reserve_entry(const EntryMeta& meta, size_t capacity);
+// A sealed entry holding `raw` as one zstd frame, or nullopt when compressing does not pay:
+// `raw` is below kMinCompressSize, or its first 64 KiB do not shrink by 1/16 (already
+// compressed images, archives). A large incompressible output is thus read only once.
+std::optional<std::string> encode_compressed_entry(const EntryMeta& meta,
+                                                   std::span<const uint8_t> raw);
 void seal_entry(EntryUnderConstruction& entry, size_t payload_size, PayloadCompression stored_as,
                 uint64_t raw_size);
 

@@ -8,7 +8,8 @@ namespace {
 // Refuses a plan that names a key outside the cache's entries (a forged or stale plan).
 Status check_plan(const CacheImpl& impl, const ClearPlan& plan) {
   for (const PlannedRemoval& r : plan.removals) {
-    if (!impl.keys.is_entry(r.entry.key)) {
+    const KeyKind kind = impl.keys.parse(r.entry.key).kind;
+    if (kind != KeyKind::entry && kind != KeyKind::blob) {
       return Status(StatusCode::invalid_argument,
                     "refusing to remove '" + r.entry.key + "': not an entry of cache '" +
                         impl.settings.name + "' (key space '" + impl.keys.prefix() + "')");

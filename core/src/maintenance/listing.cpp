@@ -23,9 +23,15 @@ Result<EntryListing> list_by_records(Cache& cache, const MaintenanceProgress& pr
   EntryListing listing;
   listing.source = EntrySource::build_records;
   for (size_t i = 0; i < keys.size(); ++i) {
-    Result<std::optional<StoredValue>> stored = impl.read(keys[i]);
+    Result<std::optional<StoredValue>> stored = impl.read(keys[i], Counting::no);
     if (!stored) return stored.status();
-    if (stored->has_value()) listing.entries.push_back(std::move((*stored)->info));
+    if (stored->has_value()) {
+      // The blobs of a file step are as visible as the entry naming them.
+      for (const std::string& blob : (*stored)->info.blobs) {
+        if (seen.insert(blob).second) keys.push_back(blob);
+      }
+      listing.entries.push_back(std::move((*stored)->info));
+    }
     report(progress, i + 1, keys.size());
   }
   return listing;

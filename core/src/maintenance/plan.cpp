@@ -1,5 +1,7 @@
 // Planning `clear` and `gc` (maintenance.hpp has the rules). Planning only reads.
 #include <algorithm>
+#include <map>
+#include <set>
 #include <tuple>
 
 #include "base/clock.hpp"
@@ -19,8 +21,31 @@ ClearPlan empty_plan(Cache& cache, const EntryListing& listing) {
   return plan;
 }
 
+bool is_blob(const EntryInfo& e) {
+  return e.kind == EntryInfo::Kind::blob;
+}
+
+// Blobs that no surviving entry references go with the plan ("orphaned"). Selectors never
+// pick a blob themselves: it is kept exactly as long as some entry needs it.
+void add_orphans(const std::vector<EntryInfo>& listed, ClearPlan& plan) {
+  std::set<std::string> removed;
+  for (const PlannedRemoval& r : plan.removals) removed.insert(r.entry.key);
+  std::set<std::string> referenced;
+  for (const EntryInfo& e : listed) {
+    if (!is_blob(e) && !removed.contains(e.key)) {
+      referenced.insert(e.blobs.begin(), e.blobs.end());
+    }
+  }
+  for (const EntryInfo& e : listed) {
+    if (is_blob(e) && !removed.contains(e.key) && !referenced.contains(e.key)) {
+      plan.removals.push_back({e, RemovalReason::orphaned});
+    }
+  }
+}
+
 std::optional<RemovalReason> select_simple(const ClearSelector& s, const EntryInfo& e,
                                            int64_t now) {
+  if (is_blob(e) && s.kind != ClearSelector::Kind::all) return std::nullopt;
   switch (s.kind) {
     case ClearSelector::Kind::all:
       return RemovalReason::all;
@@ -87,6 +112,8 @@ std::string_view to_string(RemovalReason reason) {
       return "slot";
     case RemovalReason::over_limit:
       return "over_limit";
+    case RemovalReason::orphaned:
+      return "orphaned";
   }
   return "unknown";
 }
@@ -109,7 +136,12 @@ Result<ClearPlan> plan_clear(Cache& cache, const ClearSelector& selector,
     if (!records) return records.status();
     plan.builds_read = records->size();
     plan.builds_kept = std::min<uint64_t>(selector.keep_builds, records->size());
-    plan.removals = select_stale(listing->entries, *records, selector.keep_builds, now);
+    std::vector<EntryInfo> entries;
+    for (const EntryInfo& e : listing->entries) {
+      if (!is_blob(e)) entries.push_back(e);
+    }
+    plan.removals = select_stale(entries, *records, selector.keep_builds, now);
+    add_orphans(listing->entries, plan);
     return plan;
   }
   plan.sweep_key_space = selector.kind == ClearSelector::Kind::all;
@@ -118,6 +150,7 @@ Result<ClearPlan> plan_clear(Cache& cache, const ClearSelector& selector,
       plan.removals.push_back({e, *reason});
     }
   }
+  add_orphans(listing->entries, plan);
   return plan;
 }
 
@@ -136,16 +169,27 @@ Result<ClearPlan> plan_gc(Cache& cache, const GcLimits& limits,
                       cache.name() + "' cannot scan (its own limits still apply)");
   }
   ClearPlan plan = empty_plan(cache, *listing);
+  // Every blob counts towards the limits while some live entry references it; removing
+  // the last such entry removes the blob too (add_orphans).
+  std::map<std::string, std::pair<uint64_t, size_t>> blobs;  // key -> size, references
+  for (const EntryInfo& e : listing->entries) {
+    if (is_blob(e)) blobs[e.key].first = entry_size(e);
+  }
   std::vector<EntryInfo> live;
   uint64_t bytes = 0;
   const int64_t now = now_ms();
-  for (EntryInfo& e : listing->entries) {
+  for (const EntryInfo& e : listing->entries) {
+    if (is_blob(e)) continue;
     if (entry_expired(e, now)) {
-      plan.removals.push_back({std::move(e), RemovalReason::expired});
-    } else {
-      bytes += entry_size(e);
-      live.push_back(std::move(e));
+      plan.removals.push_back({e, RemovalReason::expired});
+      continue;
     }
+    bytes += entry_size(e);
+    for (const std::string& blob : e.blobs) {
+      auto it = blobs.find(blob);
+      if (it != blobs.end() && it->second.second++ == 0) bytes += it->second.first;
+    }
+    live.push_back(e);
   }
   std::sort(live.begin(), live.end(), less_recently_used);
   uint64_t count = live.size();
@@ -155,8 +199,13 @@ Result<ClearPlan> plan_gc(Cache& cache, const GcLimits& limits,
     if (!over) break;
     count -= 1;
     bytes -= entry_size(e);
+    for (const std::string& blob : e.blobs) {
+      auto it = blobs.find(blob);
+      if (it != blobs.end() && --it->second.second == 0) bytes -= it->second.first;
+    }
     plan.removals.push_back({std::move(e), RemovalReason::over_limit});
   }
+  add_orphans(listing->entries, plan);
   return plan;
 }
 

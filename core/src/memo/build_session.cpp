@@ -20,7 +20,7 @@ std::string encode_record_entry(std::string_view json_text, std::string_view lab
 // unreadable garbage). A backend failure is returned, whatever on_error says: the CLI
 // must not plan on an empty history.
 Result<std::optional<uint64_t>> read_head(CacheImpl& impl) {
-  Result<std::optional<StoredValue>> head = impl.read(impl.keys.build_head());
+  Result<std::optional<StoredValue>> head = impl.read(impl.keys.build_head(), Counting::no);
   if (!head) return head.status();
   if (!head->has_value()) return std::optional<uint64_t>();
   try {
@@ -193,7 +193,7 @@ void BuildSession::State::load_previous(CacheImpl& impl, uint64_t current) {
   // Probe downwards from the newest claimed generation: the newest finished record wins.
   const uint64_t oldest = current > kBuildRecordsKept + 16 ? current - kBuildRecordsKept - 16 : 1;
   for (uint64_t g = current > 0 ? current - 1 : 0; g >= oldest && g > 0; --g) {
-    Result<std::optional<StoredValue>> stored = impl.read(impl.keys.build_record(g));
+    Result<std::optional<StoredValue>> stored = impl.read(impl.keys.build_record(g), Counting::no);
     if (!stored || !stored->has_value()) continue;
     if (!is_binary_build_record((*stored)->value)) {
       // A version-1 record (still running, or from sitecache 0.1): nothing to compare with
@@ -294,13 +294,14 @@ Result<std::vector<BuildRecord>> read_build_records(Cache& cache, size_t limit) 
   // A concurrent build may have claimed generations past the head it wrote.
   uint64_t newest = **head;
   while (true) {
-    Result<std::optional<StoredValue>> next = impl.read(impl.keys.build_record(newest + 1));
+    Result<std::optional<StoredValue>> next =
+        impl.read(impl.keys.build_record(newest + 1), Counting::no);
     if (!next || !next->has_value()) break;
     ++newest;
   }
   const uint64_t oldest = newest > kBuildRecordsKept + 16 ? newest - kBuildRecordsKept - 16 : 1;
   for (uint64_t g = newest; g >= oldest && g > 0 && records.size() < limit; --g) {
-    Result<std::optional<StoredValue>> stored = impl.read(impl.keys.build_record(g));
+    Result<std::optional<StoredValue>> stored = impl.read(impl.keys.build_record(g), Counting::no);
     if (!stored) return stored.status();
     if (!stored->has_value()) continue;
     Result<BuildRecord> record = BuildRecord::decode((*stored)->value);

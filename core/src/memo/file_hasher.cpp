@@ -166,6 +166,19 @@ Result<Digest> FileHasher::digest(const std::filesystem::path& path) {
   return digest;
 }
 
+void FileHasher::remember(const std::filesystem::path& path, const Digest& digest) {
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(path, ec).lexically_normal();
+  const std::string name = ec ? path.string() : absolute.string();
+  struct stat st;
+  if (::stat(name.c_str(), &st) != 0) return;
+  FileStamp stamp{static_cast<uint64_t>(st.st_size), ns_of(st.st_mtim), ns_of(st.st_ctim),
+                  static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_dev)};
+  std::lock_guard lock(impl_->mutex);
+  impl_->table[name] = Remembered{stamp, digest};
+  impl_->dirty = true;
+}
+
 Status FileHasher::save() {
   std::lock_guard lock(impl_->mutex);
   if (!impl_->dirty || impl_->state_file.empty()) return Status::ok();

@@ -1,22 +1,14 @@
 // Cache::memoize: hit, or render once (single-flight in-process, lease across processes),
 // store, and record the use in the open build session.
-#include <thread>
-
 #include "cache/cache_impl.hpp"
 #include "memo/build_state.hpp"
+#include "memo/lease.hpp"
 
 namespace sitecache {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using Use = BuildSession::State::Use;
-
-// A lease outlives any sane render of one step but not a crashed build: a holder that
-// died leaves the lease to expire, and waiters give up well before that anyway.
-constexpr std::chrono::seconds kLeaseTtl{30};
-constexpr std::chrono::seconds kLeaseMaxWait{10};
-constexpr std::chrono::milliseconds kLeasePollFirst{10};
-constexpr std::chrono::milliseconds kLeasePollMax{200};
 
 uint64_t micros_between(Clock::time_point start, Clock::time_point end) {
   return static_cast<uint64_t>(
@@ -68,72 +60,6 @@ struct MemoCall {
   void record_hit(uint64_t cost_us) const { close(open(), Use::hit, cost_us, cost_us); }
 };
 
-// A cross-process lease on one key (single_flight = "shared"), released on destruction.
-class Lease {
- public:
-  explicit Lease(CacheImpl& impl) : impl_(impl) {}
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
-  ~Lease() {
-    if (!key_.empty()) (void)impl_.remove_key(key_);
-  }
-  void hold(std::string key) { key_ = std::move(key); }
-  bool held() const { return !key_.empty(); }
-
- private:
-  CacheImpl& impl_;
-  std::string key_;
-};
-
-bool leases_apply(CacheImpl& impl) {
-  return impl.settings.single_flight == SingleFlight::shared && !impl.settings.read_only &&
-         impl.has(Capability::add) && impl.has(Capability::shared);
-}
-
-// Polls for the entry another process is rendering under its lease. The stored output
-// when it appears; nullopt when the holder finished without storing, the lease vanished,
-// or kLeaseMaxWait passed (then this process renders itself: never a deadlock).
-std::optional<StoredValue> wait_for_holder(const MemoCall& call, Store& store,
-                                           const std::string& lease_key) {
-  const auto give_up = Clock::now() + kLeaseMaxWait;
-  auto pause = kLeasePollFirst;
-  while (Clock::now() < give_up) {
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, kLeasePollMax);
-    Result<std::optional<StoredValue>> theirs = call.impl.read(call.backend_key);
-    if (theirs && theirs->has_value()) return std::move(**theirs);
-    Result<std::optional<std::string>> lease = store.get(lease_key);
-    if (!lease || !lease->has_value()) break;
-  }
-  return std::nullopt;
-}
-
-// Takes the lease, or waits for its holder. A value when the holder's output arrived;
-// otherwise this process renders (holding the lease when it got it). A failure only
-// under on_error = "fail".
-Result<std::optional<StoredValue>> lease_or_wait(const MemoCall& call, Lease& lease) {
-  using Nothing = std::optional<StoredValue>;
-  EntryMeta meta;
-  meta.created_ms = now_ms();
-  meta.expires_ms = meta.created_ms + kLeaseTtl.count() * 1000;
-  meta.label = "lease";
-  // Straight to the store, not through add_key: a failed add must mean "render now",
-  // never "someone else holds the lease, wait for them". Shared backends expire a lease
-  // natively if its holder dies.
-  const std::string lease_key = call.impl.keys.lease(call.key);
-  Result<Store*> store = call.impl.acquire_store();
-  Result<bool> leased =
-      store ? (*store)->add(lease_key, encode_entry(meta, "", PayloadCompression::none),
-                            kLeaseTtl.count() * 1000)
-            : Result<bool>(store.status());
-  if (!leased) return call.impl.settle(Result<Nothing>(leased.status()), "lease", Nothing());
-  if (*leased) {
-    lease.hold(lease_key);
-    return Nothing();
-  }
-  return wait_for_holder(call, **store, lease_key);
-}
-
 // Renders, stores (batched within a build session, unless a lease is held: waiters in
 // other processes poll for the entry right after its release) and records the miss.
 Result<std::string> render_and_store(const MemoCall& call, const Lease& lease,
@@ -172,7 +98,7 @@ Result<std::string> memoize_once(const MemoCall& call, uint64_t& cost_us) {
   if (!found) return found.status();
   Lease lease(call.impl);
   if (!found->has_value() && leases_apply(call.impl)) {
-    found = lease_or_wait(call, lease);
+    found = lease_or_wait(call.impl, call.key, call.backend_key, lease);
     if (!found) return found.status();
   }
   if (found->has_value()) {
@@ -244,8 +170,11 @@ Result<std::string> Cache::memoize(const Step& step, const Inputs& inputs,
                                    const MemoOptions& options) {
   if (!inputs.status()) return inputs.status();
   const Digest key = step_key(step, inputs);
+  std::shared_ptr<BuildSession::State> session = impl_->current_session();
+  const int64_t parent = current_parent(session.get());
   MemoCall call{
-      *impl_, step, inputs, key, render, options, impl_->keys.entry(key), impl_->current_session()};
+      *impl_, step, inputs, key, render, options, impl_->keys.entry(key), std::move(session),
+      parent};
   Flight flight(*impl_, key);
   if (!flight.leader()) {
     CacheImpl::FlightResult shared = flight.wait();
