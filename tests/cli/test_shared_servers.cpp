@@ -238,7 +238,7 @@ TEST_P(SharedServer, StatsReportTheServerAndTheBuilds) {
       << text.out;
   EXPECT_NE(text.out.find("location    " + server_location_), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("last build  #2"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("1 hits, 1 misses (50.0%)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("1 hit, 1 miss (50.0%)"), std::string::npos) << text.out;
 }
 
 TEST_P(SharedServer, LsScansRedisAndFallsBackToBuildRecordsOnMemcached) {
