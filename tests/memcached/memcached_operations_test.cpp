@@ -117,6 +117,7 @@ TEST_F(MemcachedTest, ShortTtlsExpireAndTouchExtendsChunksToo) {
   ASSERT_EQ(c.set("t:1:kept", big, 1000).status, SC_OK);
   EXPECT_EQ(c.touch("t:1:kept", 60000).status, SC_OK);
   EXPECT_EQ(c.touch("t:1:absent", 60000).status, SC_NOT_FOUND);
+  // A 1 s TTL on memcached's clock, which ticks once a second and has no seam.
   std::this_thread::sleep_for(2100ms);
   EXPECT_EQ(c.get("t:1:gone").status, SC_NOT_FOUND);
   GetResult kept = c.get("t:1:kept");
@@ -165,7 +166,7 @@ TEST_F(MemcachedTest, ClearDropsOneNamespaceAndIsSeenElsewhereWithinTheRefresh) 
   EXPECT_EQ(c.get("blog:1:a").status, SC_NOT_FOUND);
   EXPECT_EQ(c.get("blog:2:b").status, SC_NOT_FOUND);
   for (const char* key : {"blog2:1:a", "other:1:a", "blog"}) EXPECT_EQ(c.get(key).status, SC_OK);
-  std::this_thread::sleep_for(250ms);
+  std::this_thread::sleep_for(250ms);  // namespace_refresh_ms (200) on the plugin's own clock
   EXPECT_EQ(o.get("blog:1:a").status, SC_NOT_FOUND) << "seen after namespace_refresh_ms";
   auto later = open();
   EXPECT_EQ(Calls(*later).get("blog:2:b").status, SC_NOT_FOUND);
