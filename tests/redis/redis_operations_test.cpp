@@ -9,21 +9,15 @@
 #include <thread>
 
 #include "redis_test_support.hpp"
+#include "test_values.hpp"
 
 namespace sitecache::testing {
 namespace {
 
-std::string random_bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string out(n, '\0');
-  for (auto& c : out) c = static_cast<char>(rng());
-  return out;
-}
-
 TEST_F(RedisTest, StoresReadsAndRemovesValuesOfAnySize) {
   auto client = open();
   Calls c(*client);
-  const std::string values[] = {"", "v", std::string("nul\0\xff", 5), random_bytes(3 << 20, 7)};
+  const std::string values[] = {"", "v", std::string("nul\0\xff", 5), binary_value(3 << 20, 7)};
   for (size_t i = 0; i < std::size(values); ++i) {
     std::string key = "t:1:" + std::to_string(i);
     ASSERT_EQ(c.set(key, values[i]).status, SC_OK);
@@ -168,7 +162,7 @@ TEST_F(RedisTest, BatchesAreCutIntoBoundedExchanges) {
   EXPECT_EQ(values[201], "value 3");
   // Large values: more than one pipeline's worth of bytes.
   std::map<std::string, std::string> large;
-  for (int i = 0; i < 4; ++i) large["big:1:" + std::to_string(i)] = random_bytes(2 << 20, i);
+  for (int i = 0; i < 4; ++i) large["big:1:" + std::to_string(i)] = binary_value(2 << 20, i);
   ASSERT_EQ(c.set_many(large).status, SC_OK);
   ASSERT_EQ(c.get_many({"big:1:0", "big:1:3"}, values).status, SC_OK);
   EXPECT_TRUE(values[0] == large["big:1:0"]);
