@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "abi_client.hpp"
-#include "backend_calls.hpp"
+#include "test_values.hpp"
 
 namespace {
 
@@ -78,8 +78,9 @@ TEST(CBackend, StatsWritesOnlyWhatTheHostStructHolds) {
   sc_stats s{};
   s.struct_size = offsetof(sc_stats, bytes);  // an older host that knows only `entries`
   s.bytes = 12345;
-  CallError e;
-  ASSERT_EQ(client.plugin().stats(client.handle(), &s, &e.error), SC_OK);
+  char text[256] = {0};
+  sc_error error{text, sizeof(text)};
+  ASSERT_EQ(client.plugin().stats(client.handle(), &s, &error), SC_OK) << text;
   EXPECT_EQ(s.entries, 1);
   EXPECT_EQ(s.bytes, 12345);
 }
@@ -87,7 +88,6 @@ TEST(CBackend, StatsWritesOnlyWhatTheHostStructHolds) {
 TEST(CBackend, ManyKeysSurviveRehashingAndCompaction) {
   AbiClient client(C_BACKEND_PATH, {});
   ASSERT_TRUE(client.ok());
-  Raw r = raw_of(client);
   for (int i = 0; i < 5000; ++i) {
     ASSERT_EQ(client.set("k:" + std::to_string(i), "v" + std::to_string(i)), SC_OK);
   }
@@ -100,7 +100,7 @@ TEST(CBackend, ManyKeysSurviveRehashingAndCompaction) {
       EXPECT_EQ(got, std::optional<std::string>("v" + std::to_string(i))) << i;
     }
   }
-  std::map<std::string, int> counts = raw_scan_counts(r, "k:", 97);
+  std::map<std::string, int> counts = Calls(client).scan_counts("k:", 97);
   EXPECT_EQ(counts.size(), 5000u - 1667u);
   for (const auto& [key, n] : counts) EXPECT_EQ(n, 1) << key;
 }
@@ -108,7 +108,7 @@ TEST(CBackend, ManyKeysSurviveRehashingAndCompaction) {
 TEST(CBackend, ScanBatchesPrefixAndChangesBetweenBatches) {
   AbiClient client(C_BACKEND_PATH, {});
   ASSERT_TRUE(client.ok());
-  Raw r = raw_of(client);
+  const Calls calls(client);
   for (int i = 0; i < 150; ++i) {
     ASSERT_EQ(client.set("s:stable:" + std::to_string(i), "v"), SC_OK);
     ASSERT_EQ(client.set("s:volatile:" + std::to_string(i), "v"), SC_OK);
@@ -118,8 +118,8 @@ TEST(CBackend, ScanBatchesPrefixAndChangesBetweenBatches) {
   uint64_t cursor = 0;
   int round = 0;
   do {
-    std::vector<Scanned> batch;
-    ASSERT_EQ(raw_scan_batch(r, "s:", cursor, 6, SC_SCAN_VALUES, batch), SC_OK);
+    std::vector<ScanEntry> batch;
+    ASSERT_EQ(calls.scan_once("s:", cursor, 6, SC_SCAN_VALUES, batch), SC_OK);
     EXPECT_LE(batch.size(), 6u);
     for (const auto& s : batch) {
       EXPECT_EQ(s.key.rfind("s:", 0), 0u) << s.key;
@@ -141,34 +141,25 @@ TEST(CBackend, ScanBatchesPrefixAndChangesBetweenBatches) {
 TEST(CBackend, ScanVisitorMayRemoveTheVisitedEntry) {
   AbiClient client(C_BACKEND_PATH, {});
   ASSERT_TRUE(client.ok());
-  Raw r = raw_of(client);
+  const Calls calls(client);
   for (int i = 0; i < 300; ++i) ASSERT_EQ(client.set("x:" + std::to_string(i), "v"), SC_OK);
   ASSERT_EQ(client.set("keep", "v"), SC_OK);
-  struct Ctx {
-    Raw r;
-    std::set<std::string> seen;
-  } ctx{r, {}};
+  std::set<std::string> seen;
   uint64_t cursor = 0;
   do {
-    CallError e;
-    ASSERT_EQ(r.plugin->scan(
-                  r.handle, "x:", 2, &cursor, 10, SC_SCAN_VALUES,
-                  [](void* c, const sc_scan_item* item) {
-                    auto* ctx = static_cast<Ctx*>(c);
-                    CallError inner;
-                    EXPECT_EQ(ctx->r.plugin->remove(ctx->r.handle, item->key, item->key_size,
-                                                    &inner.error),
-                              SC_OK);
+    ASSERT_EQ(calls.scan_visit(
+                  "x:", cursor, 10, SC_SCAN_VALUES,
+                  [&](const sc_scan_item& item) {
+                    std::string key(item.key, item.key_size);
+                    EXPECT_EQ(calls.remove(key), SC_OK);
                     // The item stays readable for the rest of the visit.
-                    std::string key(item->key, item->key_size);
-                    EXPECT_EQ(std::string(reinterpret_cast<const char*>(item->value), 1), "v");
-                    EXPECT_TRUE(ctx->seen.insert(key).second) << key;
+                    EXPECT_EQ(std::string(reinterpret_cast<const char*>(item.value), 1), "v");
+                    EXPECT_TRUE(seen.insert(key).second) << key;
                     return 0;
-                  },
-                  &ctx, &e.error),
+                  }),
               SC_OK);
   } while (cursor != 0);
-  EXPECT_EQ(ctx.seen.size(), 300u);
+  EXPECT_EQ(seen.size(), 300u);
   EXPECT_EQ(client.stats().entries, 1);
   EXPECT_EQ(client.get("keep"), std::optional<std::string>("v"));
 }
@@ -176,24 +167,24 @@ TEST(CBackend, ScanVisitorMayRemoveTheVisitedEntry) {
 TEST(CBackend, GetManyAddAndTtl) {
   AbiClient client(C_BACKEND_PATH, {});
   ASSERT_TRUE(client.ok());
-  Raw r = raw_of(client);
+  const Calls calls(client);
   ASSERT_EQ(client.set("a", "1"), SC_OK);
   ASSERT_EQ(client.set("b", "2", 200), SC_OK);
   std::map<size_t, std::string> found;
-  ASSERT_EQ(raw_get_many(r, {"x", "b", "a"}, found), SC_OK);
+  ASSERT_EQ(calls.get_many({"x", "b", "a"}, found), SC_OK);
   EXPECT_EQ(found, (std::map<size_t, std::string>{{1, "2"}, {2, "1"}}));
 
-  int stored = -1;
-  ASSERT_EQ(raw_add(r, "a", "other", 0, stored), SC_OK);
-  EXPECT_EQ(stored, 0);
+  bool stored = true;
+  ASSERT_EQ(calls.add("a", "other", 0, stored), SC_OK);
+  EXPECT_FALSE(stored);
   EXPECT_EQ(client.get("a"), std::optional<std::string>("1"));
-  ASSERT_EQ(raw_add(r, "c", "3", 0, stored), SC_OK);
-  EXPECT_EQ(stored, 1);
+  ASSERT_EQ(calls.add("c", "3", 0, stored), SC_OK);
+  EXPECT_TRUE(stored);
 
-  std::this_thread::sleep_for(350ms);
+  std::this_thread::sleep_for(220ms);  // the plugin's own wall-clock TTL (200 ms) has no seam
   EXPECT_EQ(client.get("b"), std::nullopt);
-  ASSERT_EQ(raw_add(r, "b", "again", 0, stored), SC_OK);
-  EXPECT_EQ(stored, 1) << "add over an expired entry stores";
+  ASSERT_EQ(calls.add("b", "again", 0, stored), SC_OK);
+  EXPECT_TRUE(stored) << "add over an expired entry stores";
   EXPECT_EQ(client.get("b"), std::optional<std::string>("again"));
 }
 

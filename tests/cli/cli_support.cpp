@@ -10,8 +10,12 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <memory>
 #include <thread>
+
+#include "base/clock.hpp"
+#include "sitecache/cache.hpp"
+#include "sitecache/config.hpp"
 
 extern char** environ;
 
@@ -121,16 +125,9 @@ std::string backend_name(Backend backend) {
 }
 
 void CliTest::SetUp() {
-  std::string pattern = (fs::temp_directory_path() / "sitecache-cli-XXXXXX").string();
-  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-  dir_ = pattern;
+  TempDirTest::SetUp();
   fs::create_directories(dir_ / "site");
   configure(Backend::sqlite);
-}
-
-void CliTest::TearDown() {
-  std::error_code ec;
-  if (!HasFailure()) fs::remove_all(dir_, ec);
 }
 
 void CliTest::configure(Backend backend, const std::string& extra) {
@@ -169,8 +166,7 @@ void CliTest::write_config(const std::string& toml) {
 fs::path CliTest::write_file(const fs::path& relative, const std::string& content) {
   fs::path path = dir_ / relative;
   fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
+  testing::write_file(path, content);
   return path;
 }
 
@@ -204,6 +200,43 @@ std::set<std::string> CliTest::listed_keys(const std::string& cache) {
   const Json listing = json_of(ls);
   for (const Json& entry : listing["entries"]) keys.insert(entry["key"].get<std::string>());
   return keys;
+}
+
+namespace {
+
+// The caches of the sitecache.toml in `dir`, opened through the library (as the CLI does).
+std::unique_ptr<Caches> open_caches(const fs::path& dir) {
+  ConfigSource source;
+  source.explicit_path = dir / "sitecache.toml";
+  source.use_environment = false;
+  source.working_dir = dir;
+  Result<Caches> caches = Caches::load(source);
+  EXPECT_TRUE(caches.is_ok()) << caches.status().to_string();
+  return caches ? std::make_unique<Caches>(std::move(caches).value()) : nullptr;
+}
+
+}  // namespace
+
+void CliTest::put_as_of(std::chrono::milliseconds offset, const std::string& key,
+                        const std::string& value, Timeout timeout, const std::string& cache) {
+  std::unique_ptr<Caches> caches = open_caches(dir_);
+  ASSERT_TRUE(caches && caches->contains(cache)) << "no cache '" << cache << "'";
+  ManualClock clock(now_ms() + offset.count());
+  Status stored = (*caches)[cache].set(key, value, timeout);
+  ASSERT_TRUE(stored.is_ok()) << stored.to_string();
+}
+
+std::optional<std::string> CliTest::get_as_of(std::chrono::milliseconds offset,
+                                              const std::string& key, const std::string& cache) {
+  std::unique_ptr<Caches> caches = open_caches(dir_);
+  if (!caches || !caches->contains(cache)) {
+    ADD_FAILURE() << "no cache '" << cache << "'";
+    return std::nullopt;
+  }
+  ManualClock clock(now_ms() + offset.count());
+  Result<std::optional<std::string>> got = (*caches)[cache].get(key);
+  EXPECT_TRUE(got.is_ok()) << got.status().to_string();
+  return got ? *got : std::nullopt;
 }
 
 std::string binary_sample(size_t repeat) {

@@ -5,12 +5,17 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "sitecache/timeout.hpp"
+#include "temp_dir.hpp"
 
 namespace sitecache::cli_test {
 
@@ -34,11 +39,11 @@ Exec run_program(const std::string& program, const std::vector<std::string>& arg
 enum class Backend { sqlite, file, noscan, redis, memcached };
 std::string backend_name(Backend backend);
 
-// Every test gets a temporary directory with a sitecache.toml in it.
-class CliTest : public ::testing::Test {
+// Every test gets a temporary directory (dir_, kept when the test fails) with a
+// sitecache.toml in it.
+class CliTest : public testing::TempDirTest {
  protected:
   void SetUp() override;
-  void TearDown() override;
 
   // Writes sitecache.toml: cache "default" and cache "other" (a second key prefix in the
   // same store) on `backend`, plus `extra` appended to [cache.default]. The redis and
@@ -57,7 +62,16 @@ class CliTest : public ::testing::Test {
   // The keys `ls --json` lists.
   std::set<std::string> listed_keys(const std::string& cache = "default");
 
-  fs::path dir_;
+  // The library, in this process, on `cache` of the test's sitecache.toml, with the core's
+  // clock at now + `offset` (a ManualClock), so that a test moves time instead of waiting
+  // for it. put_as_of(-1h, ...) stores an entry created an hour ago, whose expiry is
+  // already past when the real CLI looks at it; get_as_of(2min, ...) reads as of later.
+  // A backend's own TTL starts when the entry is written, and runs for `timeout`.
+  void put_as_of(std::chrono::milliseconds offset, const std::string& key, const std::string& value,
+                 Timeout timeout = {}, const std::string& cache = "default");
+  std::optional<std::string> get_as_of(std::chrono::milliseconds offset, const std::string& key,
+                                       const std::string& cache = "default");
+
   Backend backend_ = Backend::sqlite;
   // The `location` of the redis or memcached server the test started.
   std::string server_location_;

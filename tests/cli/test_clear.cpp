@@ -2,7 +2,6 @@
 // --dry-run changes nothing.
 #include <chrono>
 #include <map>
-#include <thread>
 
 #include "cli_support.hpp"
 
@@ -76,9 +75,10 @@ TEST_P(Clear, AllRemovesOnlyThisCachesPrefix) {
 
 TEST_P(Clear, PrefixTagSlotAndAge) {
   if (!scans()) GTEST_SKIP() << "plain keys are invisible without scan (covered by Stale)";
-  for (const auto& key : {"posts/one", "posts/two", "pages/three"}) {
-    ASSERT_EQ(sitecache({"put", key}, "v").exit_code, 0);
-  }
+  using namespace std::chrono_literals;
+  ASSERT_EQ(sitecache({"put", "posts/one"}, "v").exit_code, 0);
+  ASSERT_EQ(sitecache({"put", "posts/two"}, "v").exit_code, 0);
+  put_as_of(-1h, "pages/three", "v");  // created an hour ago (ManualClock), for --older-than
   Json prefix = clear_json({"--prefix", "posts/"});
   EXPECT_EQ(prefix["removed_entries"], 2);
   EXPECT_EQ(prefix["selector"]["kind"], "prefix");
@@ -92,10 +92,9 @@ TEST_P(Clear, PrefixTagSlotAndAge) {
   EXPECT_EQ(tag["removed_entries"], 1);  // b.md
   EXPECT_EQ(tag["entries"][0]["slot"], "b.md");
 
-  ASSERT_EQ(sitecache({"put", "old"}, "v").exit_code, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  put_as_of(-1h, "old", "v");
   ASSERT_EQ(sitecache({"put", "new"}, "v").exit_code, 0);
-  Json age = clear_json({"--older-than", "1500ms"});
+  Json age = clear_json({"--older-than", "30m"});
   EXPECT_EQ(age["removed_entries"], 2);  // "old" and "pages/three"
   EXPECT_EQ(values({"old", "new", "pages/three"}),
             (std::map<std::string, std::string>{{"new", "v"}}));

@@ -17,7 +17,9 @@ class Gc : public CliTest, public ::testing::WithParamInterface<Backend> {
   void fill() {
     for (int i = 1; i <= 5; ++i) {
       ASSERT_EQ(sitecache({"put", "k" + std::to_string(i)}, std::string(1000, 'x')).exit_code, 0);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      // Least recently used is the backend's own write time (file: mtime, which moves in
+      // kernel ticks of up to 10 ms); a plugin's clock has no seam.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
   std::set<std::string> present() {
@@ -49,8 +51,9 @@ TEST_P(Gc, MaxEntriesEvictsTheOldest) {
 
 TEST_P(Gc, RecentlyReadEntriesSurvive) {
   fill();
-  // Backends note access times with about a second's resolution.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Backends note a read only a second after the entry's write (sqlite's AccessLog, the
+  // file backend's kAccessResolutionMs), on their own clocks, which have no seam.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   ASSERT_EQ(sitecache({"get", "k1"}).exit_code, 0);
   ASSERT_EQ(sitecache({"gc", "--max-entries", "2"}).exit_code, 0);
   EXPECT_EQ(present(), (std::set<std::string>{"k1", "k5"}));
@@ -78,6 +81,45 @@ TEST_P(Gc, ConfiguredLimits) {
   Exec run = sitecache({"gc"});
   EXPECT_EQ(run.exit_code, 0) << RUN_INFO(run);
   EXPECT_EQ(present(), (std::set<std::string>{"k5"}));
+}
+
+TEST_P(Gc, WithoutLimitsRemovesOnlyExpiredEntries) {
+  using namespace std::chrono_literals;
+  // Written as of an hour ago (ManualClock), so nothing waits: two entries expired half an
+  // hour ago, one expires in an hour, one never. Their backend TTLs start now, so only the
+  // entries' own expiry says which are expired. The other cache has an expired entry too.
+  put_as_of(-1h, "expired-1", "x", Timeout::seconds(1800));
+  put_as_of(-1h, "expired-2", "x", Timeout::seconds(1800));
+  put_as_of(-1h, "live", "x", Timeout::seconds(7200));
+  put_as_of(-1h, "forever", "x", Timeout::never());
+  put_as_of(-1h, "other-expired", "x", Timeout::seconds(1800), "other");
+  ASSERT_EQ(sitecache({"put", "new"}, "x").exit_code, 0);
+  ASSERT_EQ(listed_keys().size(), 5u) << "expired entries are listed until removed";
+
+  Json dry = json_of(sitecache({"gc", "--dry-run", "--json"}));
+  EXPECT_EQ(dry["planned_entries"], 2);
+  EXPECT_EQ(listed_keys().size(), 5u);
+
+  Exec run = sitecache({"gc", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << RUN_INFO(run);
+  Json json = json_of(run);
+  EXPECT_EQ(json["limits"], (Json{{"max_bytes", nullptr}, {"max_entries", nullptr}}));
+  EXPECT_EQ(json["removed_entries"], 2);
+  std::set<std::string> removed;
+  for (const Json& e : json["entries"]) {
+    EXPECT_EQ(e["reason"], "expired") << e;
+    removed.insert(e["label"].get<std::string>());
+  }
+  EXPECT_EQ(removed, (std::set<std::string>{"expired-1", "expired-2"}));
+  EXPECT_EQ(listed_keys().size(), 3u);
+  for (const char* key : {"live", "forever", "new"}) {
+    EXPECT_EQ(sitecache({"get", key}).exit_code, 0) << key;
+  }
+  EXPECT_EQ(listed_keys("other").size(), 1u) << "gc of one cache leaves the others alone";
+
+  Exec again = sitecache({"gc"});
+  EXPECT_EQ(again.exit_code, 0) << RUN_INFO(again);
+  EXPECT_NE(again.out.find("removed 0 entries"), std::string::npos) << again.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Gc, ::testing::Values(Backend::sqlite, Backend::file),

@@ -116,12 +116,8 @@ class SharedServer : public CliTest, public ::testing::WithParamInterface<Backen
     }
     const ServerProcess::Kind kind =
         redis() ? ServerProcess::Kind::redis : ServerProcess::Kind::memcached;
-    if (!ServerProcess::available(kind)) {
-      GTEST_SKIP() << ServerProcess::binary(kind) << " is not installed (not on PATH)";
-    }
-    server_ = std::make_unique<ServerProcess>(kind);
-    ASSERT_TRUE(server_->start()) << ServerProcess::binary(kind) << " did not start on "
-                                  << server_->address();
+    server_ = sitecache::testing::start_server(kind);
+    if (!server_) return;
     server_location_ = redis() ? "redis://" + server_->address() + "/0" : server_->address();
     configure(GetParam());
   }
@@ -146,10 +142,7 @@ class SharedServer : public CliTest, public ::testing::WithParamInterface<Backen
     for (const Json& e : listing["entries"]) out.insert(e["key"].get<std::string>());
     return out;
   }
-  std::string read_back(const fs::path& path) {
-    std::ifstream in(dir_ / path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  }
+  std::string read_back(const fs::path& path) { return testing::read_file(dir_ / path); }
 
   std::unique_ptr<ServerProcess> server_;
 };

@@ -84,11 +84,11 @@ TEST_F(FileBasic, EntriesExpire) {
   ASSERT_EQ(cache_->set("long", "v", 60'000), SC_OK);
   ASSERT_EQ(cache_->set("never", "v", 0), SC_OK);
   EXPECT_EQ(cache_->get("short"), std::optional<std::string>("v"));
-  std::this_thread::sleep_for(450ms);
+  std::this_thread::sleep_for(420ms);  // the plugin's own wall-clock TTL has no seam
   EXPECT_EQ(cache_->get("short"), std::nullopt);
   EXPECT_EQ(cache_->get("long"), std::optional<std::string>("v"));
   EXPECT_EQ(cache_->get("never"), std::optional<std::string>("v"));
-  EXPECT_EQ(touch(*cache_, "short", 1000), SC_NOT_FOUND);
+  EXPECT_EQ(Calls(*cache_).touch("short", 1000), SC_NOT_FOUND);
   std::set<std::string> listed;
   for (const auto& item : scan_all(*cache_, "", 100)) listed.insert(item.key);
   EXPECT_EQ(listed, (std::set<std::string>{"long", "never"}));
@@ -97,10 +97,10 @@ TEST_F(FileBasic, EntriesExpire) {
 TEST_F(FileBasic, TouchChangesExpiry) {
   ASSERT_EQ(cache_->set("a", "va", 400), SC_OK);
   ASSERT_EQ(cache_->set("b", "vb", 400), SC_OK);
-  EXPECT_EQ(touch(*cache_, "a", 60'000), SC_OK);
-  EXPECT_EQ(touch(*cache_, "b", 0), SC_OK);  // no expiry at all
-  EXPECT_EQ(touch(*cache_, "missing", 1000), SC_NOT_FOUND);
-  std::this_thread::sleep_for(450ms);
+  EXPECT_EQ(Calls(*cache_).touch("a", 60'000), SC_OK);
+  EXPECT_EQ(Calls(*cache_).touch("b", 0), SC_OK);  // no expiry at all
+  EXPECT_EQ(Calls(*cache_).touch("missing", 1000), SC_NOT_FOUND);
+  std::this_thread::sleep_for(420ms);  // the plugin's own wall-clock TTL has no seam
   EXPECT_EQ(cache_->get("a"), std::optional<std::string>("va"));
   EXPECT_EQ(cache_->get("b"), std::optional<std::string>("vb"));
   for (const auto& item : scan_all(*cache_, "", 10)) {
@@ -110,22 +110,22 @@ TEST_F(FileBasic, TouchChangesExpiry) {
       EXPECT_GT(item.expires_ms, 0);
     }
   }
-  EXPECT_EQ(touch(*cache_, "a", 30), SC_OK);
-  std::this_thread::sleep_for(60ms);
+  EXPECT_EQ(Calls(*cache_).touch("a", 30), SC_OK);
+  std::this_thread::sleep_for(50ms);  // the plugin's own wall-clock TTL has no seam
   EXPECT_EQ(cache_->get("a"), std::nullopt);
 }
 
 TEST_F(FileBasic, AddStoresOnlyWhenAbsentOrExpired) {
   bool stored = false;
-  ASSERT_EQ(add(*cache_, "lease", "first", 0, stored), SC_OK);
+  ASSERT_EQ(Calls(*cache_).add("lease", "first", 0, stored), SC_OK);
   EXPECT_TRUE(stored);
-  ASSERT_EQ(add(*cache_, "lease", "second", 0, stored), SC_OK);
+  ASSERT_EQ(Calls(*cache_).add("lease", "second", 0, stored), SC_OK);
   EXPECT_FALSE(stored);
   EXPECT_EQ(cache_->get("lease"), std::optional<std::string>("first"));
 
   ASSERT_EQ(cache_->set("old", "stale", 30), SC_OK);
-  std::this_thread::sleep_for(60ms);
-  ASSERT_EQ(add(*cache_, "old", "fresh", 0, stored), SC_OK);
+  std::this_thread::sleep_for(50ms);  // the plugin's own wall-clock TTL has no seam
+  ASSERT_EQ(Calls(*cache_).add("old", "fresh", 0, stored), SC_OK);
   EXPECT_TRUE(stored);
   EXPECT_EQ(cache_->get("old"), std::optional<std::string>("fresh"));
   EXPECT_EQ(entry_files(location_).size(), 2u);
@@ -138,11 +138,11 @@ TEST_F(FileBasic, ClearIsScopedToPrefix) {
     ASSERT_EQ(cache_->set("docs:1:" + std::to_string(i), "v"), SC_OK);
   }
   ASSERT_EQ(cache_->set("blog", "not under blog:"), SC_OK);
-  EXPECT_EQ(clear(*cache_, "blog:"), SC_OK);
+  EXPECT_EQ(Calls(*cache_).clear("blog:"), SC_OK);
   EXPECT_TRUE(cache_->keys("blog:").empty());
   EXPECT_EQ(cache_->keys("docs:").size(), 20u);
   EXPECT_EQ(cache_->get("blog"), std::optional<std::string>("not under blog:"));
-  EXPECT_EQ(clear(*cache_, ""), SC_OK);
+  EXPECT_EQ(Calls(*cache_).clear(""), SC_OK);
   EXPECT_TRUE(cache_->keys().empty());
   EXPECT_TRUE(entry_files(location_).empty());
 }
@@ -159,7 +159,7 @@ TEST_F(FileBasic, ScanResumesWithCursorAndFiltersByPrefix) {
   ASSERT_EQ(cache_->set("../../odd/key", "odd"), SC_OK);
 
   int calls = 0;
-  std::vector<Scanned> items = scan_all(*cache_, "img:", 7, SC_SCAN_KEYS, &calls);
+  std::vector<ScanEntry> items = scan_all(*cache_, "img:", 7, SC_SCAN_KEYS, &calls);
   std::set<std::string> seen;
   for (const auto& item : items) {
     EXPECT_TRUE(item.key.starts_with("img:"));
@@ -188,23 +188,24 @@ TEST_F(FileBasic, ScanStoppedByVisitorResumesWithoutLosingEntries) {
   uint64_t cursor = 0;
   int calls = 0;
   do {
-    ScanPage page = scan_once(*cache_, "", cursor, 100, SC_SCAN_KEYS, /*stop_after=*/3);
-    ASSERT_EQ(page.status, SC_OK);
-    for (const auto& item : page.items) seen.insert(item.key);
-    cursor = page.cursor;
+    std::vector<ScanEntry> page;
+    ASSERT_EQ(Calls(*cache_).scan_once("", cursor, 100, SC_SCAN_KEYS, page, /*stop_after=*/3),
+              SC_OK);
+    for (const auto& item : page) seen.insert(item.key);
     ASSERT_LT(++calls, 1000);
   } while (cursor != 0);
   EXPECT_EQ(seen.size(), 50u);
-  EXPECT_EQ(scan_once(*cache_, "", 1u << 20, 10, SC_SCAN_KEYS).status, SC_INVALID_ARGUMENT);
+  uint64_t bad_cursor = 1u << 20;
+  std::vector<ScanEntry> none;
+  EXPECT_EQ(Calls(*cache_).scan_once("", bad_cursor, 10, SC_SCAN_KEYS, none), SC_INVALID_ARGUMENT);
 }
 
 TEST_F(FileBasic, ManyCallsAndStats) {
-  std::vector<std::pair<std::string, std::string>> items;
-  for (int i = 0; i < 10; ++i) items.emplace_back(hex_key(i), std::string(100, 'x'));
-  ASSERT_EQ(set_many(*cache_, items, 0), SC_OK);
-  sc_status status = SC_INTERNAL;
-  auto found = get_many(*cache_, {hex_key(0), "missing", hex_key(9)}, &status);
-  EXPECT_EQ(status, SC_OK);
+  std::vector<testing::Item> items;
+  for (int i = 0; i < 10; ++i) items.push_back({hex_key(i), std::string(100, 'x'), 0});
+  ASSERT_EQ(Calls(*cache_).set_many(items), SC_OK);
+  std::map<size_t, std::string> found;
+  EXPECT_EQ(Calls(*cache_).get_many({hex_key(0), "missing", hex_key(9)}, found), SC_OK);
   EXPECT_EQ(found.size(), 2u);
   EXPECT_EQ(found[0], std::string(100, 'x'));
   EXPECT_EQ(found.count(1), 0u);
@@ -301,16 +302,16 @@ TEST(FileOptions, ReadOnlyReadsButNeverWrites) {
   auto writer = open_cache(location);
   ASSERT_EQ(writer->set("k", "v"), SC_OK);
   ASSERT_EQ(writer->set("gone", "v", 20), SC_OK);
-  std::this_thread::sleep_for(40ms);
+  std::this_thread::sleep_for(40ms);  // the plugin's own wall-clock TTL has no seam
   auto reader = open_cache(location, {{"read_only", "true"}});
   ASSERT_TRUE(reader->ok());
   EXPECT_EQ(reader->get("k"), std::optional<std::string>("v"));
   EXPECT_EQ(reader->set("k", "w"), SC_UNSUPPORTED);
   EXPECT_EQ(reader->remove("k"), SC_UNSUPPORTED);
-  EXPECT_EQ(clear(*reader, ""), SC_UNSUPPORTED);
+  EXPECT_EQ(Calls(*reader).clear(""), SC_UNSUPPORTED);
   bool stored = true;
-  EXPECT_EQ(add(*reader, "new", "v", 0, stored), SC_UNSUPPORTED);
-  EXPECT_EQ(touch(*reader, "k", 10), SC_UNSUPPORTED);
+  EXPECT_EQ(Calls(*reader).add("new", "v", 0, stored), SC_UNSUPPORTED);
+  EXPECT_EQ(Calls(*reader).touch("k", 10), SC_UNSUPPORTED);
   EXPECT_EQ(reader->keys(), std::vector<std::string>{"k"});
   EXPECT_EQ(entry_files(location).size(), 2u);  // the expired one is not removed either
   EXPECT_EQ(writer->get("k"), std::optional<std::string>("v"));

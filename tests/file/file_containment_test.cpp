@@ -88,10 +88,10 @@ TEST_P(FileSymlinkedShard, IsNeverFollowedAndGetsReplaced) {
   auto outside_before = snapshot(outside_);
 
   EXPECT_EQ(cache_->get("key"), std::nullopt);
-  EXPECT_EQ(touch(*cache_, "key", 1000), SC_NOT_FOUND);
+  EXPECT_EQ(Calls(*cache_).touch("key", 1000), SC_NOT_FOUND);
   EXPECT_EQ(cache_->remove("key"), SC_NOT_FOUND);
   EXPECT_TRUE(cache_->keys().empty());
-  EXPECT_EQ(clear(*cache_, ""), SC_OK);
+  EXPECT_EQ(Calls(*cache_).clear(""), SC_OK);
   EXPECT_EQ(snapshot(outside_), outside_before);
 
   ASSERT_EQ(cache_->set("key", "new"), SC_OK);
@@ -104,7 +104,7 @@ TEST_P(FileSymlinkedShard, IsNeverFollowedAndGetsReplaced) {
   fs::remove_all(level);
   fs::create_directory_symlink(decoy, level);
   bool stored = false;
-  ASSERT_EQ(add(*cache_, "key", "added", 0, stored), SC_OK);
+  ASSERT_EQ(Calls(*cache_).add("key", "added", 0, stored), SC_OK);
   EXPECT_TRUE(stored);
   EXPECT_EQ(snapshot(outside_), outside_before);
   EXPECT_EQ(cache_->get("key"), std::optional<std::string>("added"));
@@ -120,7 +120,7 @@ TEST_F(FileContainment, SymlinkedEntryFileIsNeverFollowedOrWrittenThrough) {
   auto outside_before = snapshot(outside_);
 
   EXPECT_EQ(cache_->get("key"), std::nullopt);
-  EXPECT_EQ(touch(*cache_, "key", 1000), SC_NOT_FOUND);
+  EXPECT_EQ(Calls(*cache_).touch("key", 1000), SC_NOT_FOUND);
   EXPECT_EQ(cache_->remove("key"), SC_NOT_FOUND);
   EXPECT_TRUE(cache_->keys().empty());
   ASSERT_EQ(cache_->set("key", "new"), SC_OK);
@@ -131,7 +131,7 @@ TEST_F(FileContainment, SymlinkedEntryFileIsNeverFollowedOrWrittenThrough) {
   fs::remove(file);
   fs::create_symlink(outside_ / "secret", file);
   bool stored = false;
-  ASSERT_EQ(add(*cache_, "key", "added", 0, stored), SC_OK);
+  ASSERT_EQ(Calls(*cache_).add("key", "added", 0, stored), SC_OK);
   EXPECT_TRUE(stored);
   EXPECT_FALSE(fs::is_symlink(file));
   EXPECT_EQ(snapshot(outside_), outside_before);
@@ -144,7 +144,7 @@ TEST_F(FileContainment, HardLinkedEntryIsReplacedNeverWrittenInto) {
   fs::create_hard_link(outside_ / "target", file);
   auto outside_before = snapshot(outside_);
   EXPECT_EQ(cache_->get("key"), std::optional<std::string>("inside"));
-  EXPECT_EQ(touch(*cache_, "key", 60'000), SC_OK);
+  EXPECT_EQ(Calls(*cache_).touch("key", 60'000), SC_OK);
   ASSERT_EQ(cache_->set("key", "new"), SC_OK);
   EXPECT_EQ(cache_->get("key"), std::optional<std::string>("new"));
   EXPECT_EQ(snapshot(outside_), outside_before);

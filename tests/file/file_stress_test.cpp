@@ -12,48 +12,19 @@
 #include <thread>
 
 #include "file_test_support.hpp"
+#include "processes.hpp"
 
 namespace sitecache::file_test {
 namespace {
 
 using namespace std::chrono_literals;
 
-uint64_t fnv1a(std::string_view data) {
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (char c : data) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
-// "<writer>:<sequence>:<payload size>:" payload "<16 hex digits of FNV-1a of the rest>".
+// Self-checking values (test_values.hpp) from writer `writer`'s `sequence`-th write.
 std::string make_value(int writer, int sequence, size_t size) {
-  std::string value = std::to_string(writer) + ":" + std::to_string(sequence) + ":" +
-                      std::to_string(size) + ":" +
-                      binary_value(size, static_cast<uint64_t>(writer) * 1000003 + sequence);
-  char sum[17];
-  std::snprintf(sum, sizeof(sum), "%016llx", static_cast<unsigned long long>(fnv1a(value)));
-  return value + sum;
+  return testing::encode_value(static_cast<uint32_t>(writer), static_cast<uint32_t>(sequence),
+                               size);
 }
-
-bool valid_value(const std::string& value) {
-  if (value.size() < 16) return false;
-  std::string body = value.substr(0, value.size() - 16);
-  char sum[17];
-  std::snprintf(sum, sizeof(sum), "%016llx", static_cast<unsigned long long>(fnv1a(body)));
-  if (value.compare(value.size() - 16, 16, sum) != 0) return false;
-  int writer = 0;
-  int sequence = 0;
-  size_t size = 0;
-  int consumed = 0;
-  if (std::sscanf(body.c_str(), "%d:%d:%zu:%n", &writer, &sequence, &size, &consumed) != 3) {
-    return false;
-  }
-  return body == std::to_string(writer) + ":" + std::to_string(sequence) + ":" +
-                     std::to_string(size) + ":" +
-                     binary_value(size, static_cast<uint64_t>(writer) * 1000003 + sequence);
-}
+using testing::valid_value;
 
 // Runs `operations` random operations on `cache` over `key_count` keys. Returns an empty
 // string, or a description of the first thing that went wrong.
@@ -73,9 +44,9 @@ std::string mixed_workload(AbiClient& cache, int writer, int operations, int key
       status = cache.remove(key);
     } else if (dice < 95) {
       bool stored = false;
-      status = add(cache, key, make_value(writer, i, random() % 100), 0, stored);
+      status = Calls(cache).add(key, make_value(writer, i, random() % 100), 0, stored).status;
     } else {
-      status = touch(cache, key, 60'000);
+      status = Calls(cache).touch(key, 60'000).status;
     }
     if (status != SC_OK && status != SC_NOT_FOUND) {
       return "status " + std::to_string(status) + " on " + key + ": " + cache.last_error();
@@ -115,39 +86,30 @@ TEST(FileStress, ProcessesSharingOneDirectory) {
   const OptionMap options{{"max_entries", "40"}, {"cull_frequency", "4"}};
   constexpr int kProcesses = 4;
   constexpr int kKeys = 50;
-  std::vector<pid_t> children;
-  std::vector<int> reports;
-  for (int writer = 0; writer < kProcesses; ++writer) {
-    int report[2];
-    ASSERT_EQ(pipe(report), 0);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      close(report[0]);
-      auto cache = open_cache(location, options);
-      std::string problem = cache->ok() ? mixed_workload(*cache, writer, 2000, kKeys)
-                                        : "create failed: " + cache->last_error();
-      if (!problem.empty()) std::fprintf(stderr, "writer %d: %s\n", writer, problem.c_str());
-      std::fflush(stderr);
-      int64_t evictions = cache->ok() ? cache->stats().evictions : 0;
-      [[maybe_unused]] ssize_t n = write(report[1], &evictions, sizeof(evictions));
-      _exit(problem.empty() ? 0 : 1);
-    }
-    close(report[1]);
-    children.push_back(pid);
-    reports.push_back(report[0]);
-  }
+  int report[2];  // each writer reports its evictions (an atomic write: under PIPE_BUF)
+  ASSERT_EQ(pipe(report), 0);
+  std::vector<int> codes = testing::run_children(kProcesses, [&](int writer) {
+    close(report[0]);
+    auto cache = open_cache(location, options);
+    std::string problem = cache->ok() ? mixed_workload(*cache, writer, 2000, kKeys)
+                                      : "create failed: " + cache->last_error();
+    if (!problem.empty()) std::fprintf(stderr, "writer %d: %s\n", writer, problem.c_str());
+    std::fflush(stderr);
+    int64_t evictions = cache->ok() ? cache->stats().evictions : 0;
+    [[maybe_unused]] ssize_t n = write(report[1], &evictions, sizeof(evictions));
+    return problem.empty() ? 0 : 1;
+  });
+  close(report[1]);
+  EXPECT_EQ(codes, std::vector<int>(kProcesses, 0)) << "0 fine, 1 a problem (on stderr)";
   int64_t evictions = 0;
-  for (size_t i = 0; i < children.size(); ++i) {
-    int64_t child_evictions = 0;
-    EXPECT_EQ(read(reports[i], &child_evictions, sizeof(child_evictions)),
-              static_cast<ssize_t>(sizeof(child_evictions)));
-    close(reports[i]);
+  int reports = 0;
+  for (int64_t child_evictions = 0;
+       read(report[0], &child_evictions, sizeof(child_evictions)) == sizeof(child_evictions);) {
     evictions += child_evictions;
-    int status = 0;
-    ASSERT_EQ(waitpid(children[i], &status, 0), children[i]);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child failed: " << status;
+    ++reports;
   }
+  close(report[0]);
+  EXPECT_EQ(reports, kProcesses);
   EXPECT_GT(evictions, 0);  // culling really ran concurrently with the other writers
 
   auto cache = open_cache(location, options);
@@ -166,36 +128,24 @@ TEST(FileStress, ThreadsSharingOneHandle) {
   fs::path location = dir.path() / "cache";
   auto cache = open_cache(location, {{"max_entries", "15"}});
   ASSERT_TRUE(cache->ok());
-  // AbiClient keeps per-call state (status, error text), so each thread drives the shared
-  // handle through the raw ABI.
-  sc_handle* handle = cache->handle();
-  const sc_plugin& plugin = cache->plugin();
+  // AbiClient keeps per-call state (status, error text); Calls keeps it per call.
+  const Calls calls(*cache);
   std::vector<std::thread> threads;
   std::vector<std::string> problems(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       std::mt19937 random(static_cast<unsigned>(t + 1));
-      char text[256];
-      sc_error error{text, sizeof(text)};
       for (int i = 0; i < 400 && problems[t].empty(); ++i) {
         std::string key = "stress:" + std::to_string(random() % 20);
-        sc_status status = SC_OK;
+        testing::Call call;
         if (random() % 2) {
-          std::string value = make_value(t, i, random() % 500);
-          status =
-              plugin.set(handle, key.data(), key.size(),
-                         reinterpret_cast<const uint8_t*>(value.data()), value.size(), 0, &error);
+          call = calls.set(key, make_value(t, i, random() % 500));
         } else {
-          std::string value;
-          status = plugin.get(
-              handle, key.data(), key.size(),
-              [](void* c, const uint8_t* d, size_t n) {
-                static_cast<std::string*>(c)->assign(reinterpret_cast<const char*>(d), n);
-              },
-              &value, &error);
-          if (status == SC_OK && !valid_value(value)) problems[t] = "invalid value";
+          testing::GetResult got = calls.get(key);
+          if (got.status == SC_OK && !valid_value(*got.value)) problems[t] = "invalid value";
+          call = got;
         }
-        if (status != SC_OK && status != SC_NOT_FOUND) problems[t] = text;
+        if (call.status != SC_OK && call.status != SC_NOT_FOUND) problems[t] = call.error;
       }
     });
   }
@@ -210,32 +160,19 @@ TEST(FileStress, WriterKilledMidWriteLeavesOldOrNewEntries) {
   constexpr int kKeys = 4;
   int temps_seen = 0;
   for (int round = 0; round < 4; ++round) {
-    int ready[2];
-    ASSERT_EQ(pipe(ready), 0);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      close(ready[0]);
+    // Each round after a different stretch of writing, so the kills land at different
+    // points of a write.
+    testing::kill_mid_write(std::chrono::milliseconds(5 + 7 * round), [&](auto& ready) {
       auto cache = open_cache(location);
       // Large values, made up front, so that the kill most likely lands inside a write.
       std::vector<std::string> values;
       for (int v = 0; v < 5; ++v) values.push_back(make_value(round, v, (512 + 400 * v) * 1024));
       for (int i = 0;; ++i) {
         cache->set("stress:" + std::to_string(i % kKeys), values[i % values.size()]);
-        if (i == kKeys) {
-          [[maybe_unused]] ssize_t n = write(ready[1], "r", 1);
-        }
+        if (i == kKeys) ready();  // the writer is in its loop
       }
-    }
-    close(ready[1]);
-    char byte = 0;
-    ASSERT_EQ(read(ready[0], &byte, 1), 1);  // the writer is in its loop
-    close(ready[0]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 + 7 * round));
-    kill(pid, SIGKILL);
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(status));
+    });
+    if (HasFatalFailure()) return;
 
     auto cache = open_cache(location);
     EXPECT_EQ(entry_files(location).size(), static_cast<size_t>(kKeys));

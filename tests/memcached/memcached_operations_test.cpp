@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "memcached_test_support.hpp"
+#include "test_values.hpp"
 
 namespace sitecache::testing {
 namespace {
@@ -15,13 +16,6 @@ using namespace std::chrono_literals;
 constexpr size_t kChunk = (1 << 20) - 1024;  // default item_size_max minus the reserve
 constexpr uint32_t kChunkedFlags = 0x53430001;
 constexpr int64_t kDay = 24LL * 3600 * 1000;
-
-std::string random_bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string out(n, '\0');
-  for (auto& c : out) c = static_cast<char>(rng());
-  return out;
-}
 
 std::string hex64(uint64_t v) {
   static const char* digits = "0123456789abcdef";
@@ -44,7 +38,7 @@ TEST_F(MemcachedTest, RoundTripsValuesAcrossTheChunkBoundary) {
   const size_t sizes[] = {0, 1, 1000, kChunk, kChunk + 1, 2 * kChunk, 3 << 20};
   for (size_t size : sizes) {
     std::string key = "t:1:size-" + std::to_string(size);
-    std::string value = random_bytes(size, static_cast<uint32_t>(size));
+    std::string value = binary_value(size, static_cast<uint32_t>(size));
     Call set = c.set(key, value);
     ASSERT_EQ(set.status, SC_OK) << size << ": " << set.error;
     GetResult got = c.get(key);
@@ -67,7 +61,7 @@ TEST_F(MemcachedTest, RoundTripsValuesAcrossTheChunkBoundary) {
 TEST_F(MemcachedTest, AMissingOrDamagedChunkIsAMissAndDropsTheHead) {
   auto client = open();
   Calls c(*client);
-  const std::string value = random_bytes(3 << 20, 3);
+  const std::string value = binary_value(3 << 20, 3);
   for (int damage = 0; damage < 2; ++damage) {
     const std::string key = "t:1:big" + std::to_string(damage);
     ASSERT_EQ(c.set(key, value).status, SC_OK);
@@ -78,7 +72,7 @@ TEST_F(MemcachedTest, AMissingOrDamagedChunkIsAMissAndDropsTheHead) {
     if (damage == 0) {
       ASSERT_TRUE(raw_->remove(chunk));  // as if evicted
     } else {
-      std::string other = random_bytes(kChunk, 99);  // same size, wrong bytes
+      std::string other = binary_value(kChunk, 99);  // same size, wrong bytes
       memcached_st* mc = memcached_create(nullptr);
       memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, 1);
       memcached_server_add(mc, "127.0.0.1", server_->port());
@@ -112,11 +106,12 @@ TEST_F(MemcachedTest, TtlsOverThirtyDaysAreSentAsAbsoluteTimes) {
 TEST_F(MemcachedTest, ShortTtlsExpireAndTouchExtendsChunksToo) {
   auto client = open();
   Calls c(*client);
-  const std::string big = random_bytes(2 * kChunk + 5, 5);
+  const std::string big = binary_value(2 * kChunk + 5, 5);
   ASSERT_EQ(c.set("t:1:gone", "v", 1000).status, SC_OK);
   ASSERT_EQ(c.set("t:1:kept", big, 1000).status, SC_OK);
   EXPECT_EQ(c.touch("t:1:kept", 60000).status, SC_OK);
   EXPECT_EQ(c.touch("t:1:absent", 60000).status, SC_NOT_FOUND);
+  // A 1 s TTL on memcached's clock, which ticks once a second and has no seam.
   std::this_thread::sleep_for(2100ms);
   EXPECT_EQ(c.get("t:1:gone").status, SC_NOT_FOUND);
   GetResult kept = c.get("t:1:kept");
@@ -133,7 +128,7 @@ TEST_F(MemcachedTest, AddStoresOnlyWhenAbsentEvenAcrossThreads) {
   ASSERT_EQ(c.add("t:1:a", "two", 0, stored).status, SC_OK);
   EXPECT_FALSE(stored);
   EXPECT_EQ(c.get("t:1:a").value, "one");
-  const std::string big = random_bytes(kChunk * 2, 8);
+  const std::string big = binary_value(kChunk * 2, 8);
   ASSERT_EQ(c.add("t:1:big", big, 0, stored).status, SC_OK);
   EXPECT_TRUE(stored);
   ASSERT_EQ(c.add("t:1:big", "small", 0, stored).status, SC_OK);
@@ -165,7 +160,7 @@ TEST_F(MemcachedTest, ClearDropsOneNamespaceAndIsSeenElsewhereWithinTheRefresh) 
   EXPECT_EQ(c.get("blog:1:a").status, SC_NOT_FOUND);
   EXPECT_EQ(c.get("blog:2:b").status, SC_NOT_FOUND);
   for (const char* key : {"blog2:1:a", "other:1:a", "blog"}) EXPECT_EQ(c.get(key).status, SC_OK);
-  std::this_thread::sleep_for(250ms);
+  std::this_thread::sleep_for(250ms);  // namespace_refresh_ms (200) on the plugin's own clock
   EXPECT_EQ(o.get("blog:1:a").status, SC_NOT_FOUND) << "seen after namespace_refresh_ms";
   auto later = open();
   EXPECT_EQ(Calls(*later).get("blog:2:b").status, SC_NOT_FOUND);
@@ -213,7 +208,7 @@ TEST_F(MemcachedTest, LongAndOddKeysStayDistinct) {
 TEST_F(MemcachedTest, GetManyAndSetManyMixPlainAndChunkedValues) {
   auto client = open();
   Calls c(*client);
-  const std::string big = random_bytes(kChunk + 100, 11);
+  const std::string big = binary_value(kChunk + 100, 11);
   std::map<std::string, std::string> items;
   for (int i = 0; i < 40; ++i) items["m:1:" + std::to_string(i)] = "value " + std::to_string(i);
   items["m:1:big"] = big;

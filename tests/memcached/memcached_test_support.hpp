@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "abi_client.hpp"
-#include "plugin_calls.hpp"
 #include "server_process.hpp"
 
 namespace sitecache::testing {
@@ -75,12 +74,8 @@ class MemcachedTest : public ::testing::Test {
   virtual std::vector<std::string> server_args() const { return {}; }
 
   void SetUp() override {
-    if (!ServerProcess::available(ServerProcess::Kind::memcached)) {
-      GTEST_SKIP() << "memcached is not installed (not on PATH)";
-    }
-    server_ = std::make_unique<ServerProcess>(ServerProcess::Kind::memcached, server_args());
-    ASSERT_TRUE(server_->start()) << "memcached did not start on " << server_->address();
-    raw_ = std::make_unique<RawMemcached>(server_->port());
+    server_ = start_server(ServerProcess::Kind::memcached, server_args());
+    if (server_) raw_ = std::make_unique<RawMemcached>(server_->port());
   }
 
   std::unique_ptr<AbiClient> open(Options options = {}) const {

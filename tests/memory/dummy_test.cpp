@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "abi_client.hpp"
-#include "backend_calls.hpp"
 
 namespace {
 
@@ -42,33 +41,34 @@ TEST(Dummy, AcceptsReservedOptionsAndRejectsUnknownOnes) {
 TEST(Dummy, StoresNothing) {
   AbiClient client(DUMMY_PLUGIN_PATH, {});
   ASSERT_TRUE(client.ok());
-  Raw r = raw_of(client);
+  const Calls calls(client);
 
   EXPECT_EQ(client.set("k", "v"), SC_OK);
   EXPECT_EQ(client.get("k"), std::nullopt);
   EXPECT_EQ(client.last_status(), SC_NOT_FOUND);
   EXPECT_EQ(client.remove("k"), SC_NOT_FOUND);
 
-  int stored = -1;
-  EXPECT_EQ(raw_add(r, "k", "v", 0, stored), SC_OK);
-  EXPECT_EQ(stored, 1) << "add wins, like Django's DummyCache.add returning True";
+  bool stored = false;
+  EXPECT_EQ(calls.add("k", "v", 0, stored), SC_OK);
+  EXPECT_TRUE(stored) << "add wins, like Django's DummyCache.add returning True";
   EXPECT_EQ(client.get("k"), std::nullopt);
 
-  EXPECT_EQ(raw_touch(r, "k", 1000), SC_NOT_FOUND);
-  EXPECT_EQ(raw_set_many(r, {{"a", "1"}, {"b", "2", 10}}), SC_OK);
+  EXPECT_EQ(calls.touch("k", 1000), SC_NOT_FOUND);
+  EXPECT_EQ(calls.set_many({{"a", "1"}, {"b", "2", 10}}), SC_OK);
   std::map<size_t, std::string> found;
-  EXPECT_EQ(raw_get_many(r, {"a", "b"}, found), SC_OK);
+  EXPECT_EQ(calls.get_many({"a", "b"}, found), SC_OK);
   EXPECT_TRUE(found.empty());
-  EXPECT_EQ(raw_clear(r, ""), SC_OK);
-  EXPECT_EQ(raw_clear(r, "a"), SC_OK);
+  EXPECT_EQ(calls.clear(""), SC_OK);
+  EXPECT_EQ(calls.clear("a"), SC_OK);
 
   uint64_t cursor = 0;
-  std::vector<Scanned> batch;
-  EXPECT_EQ(raw_scan_batch(r, "", cursor, 10, SC_SCAN_VALUES, batch), SC_OK);
+  std::vector<ScanEntry> batch;
+  EXPECT_EQ(calls.scan_once("", cursor, 10, SC_SCAN_VALUES, batch), SC_OK);
   EXPECT_EQ(cursor, 0u);
   EXPECT_TRUE(batch.empty());
 
-  sc_stats stats = raw_stats(r);
+  sc_stats stats{};
+  EXPECT_EQ(calls.stats(stats), SC_OK);
   EXPECT_EQ(stats.entries, 0);
   EXPECT_EQ(stats.bytes, 0);
   EXPECT_EQ(stats.max_entries, -1);

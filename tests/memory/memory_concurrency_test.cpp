@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "abi_client.hpp"
-#include "backend_calls.hpp"
 
 namespace {
 
@@ -40,7 +39,7 @@ bool well_formed(const std::string& key, const std::string& value) {
 
 // One thread's workload. With `bounded`, limits may evict the thread's own keys, so a
 // miss is acceptable there but a wrong value never is.
-void worker(Raw r, int thread, bool bounded, std::vector<std::string>& failures) {
+void worker(const Calls& calls, int thread, bool bounded, std::vector<std::string>& failures) {
   auto fail = [&](const std::string& what) {
     if (failures.size() < 20) failures.push_back("thread " + std::to_string(thread) + ": " + what);
   };
@@ -55,42 +54,46 @@ void worker(Raw r, int thread, bool bounded, std::vector<std::string>& failures)
   for (int op = 0; op < kOpsPerThread; ++op) {
     const std::string key = prefix + std::to_string((op * 7 + thread) % kKeysPerThread);
     const std::string shared = "shared:" + std::to_string((op * 5 + thread) % kSharedKeys);
-    std::optional<std::string> got;
     sc_status status = SC_OK;
     switch (op % 10) {
       case 0:
       case 1:
       case 2: {
         std::string value = make_value(key, ++seq);
-        status = raw_set(r, key, value, op % 3 == 0 ? 600000 : 0);
+        status = calls.set(key, value, op % 3 == 0 ? 600000 : 0).status;
         if (status == SC_OK) mine[key] = value;
         break;
       }
       case 3:
-      case 4:
-        status = raw_get(r, key, got);
-        check_own(key, got);
+      case 4: {
+        GetResult got = calls.get(key);
+        status = got.status;
+        check_own(key, got.value);
         break;
+      }
       case 5:
-        status = raw_remove(r, key);
+        status = calls.remove(key).status;
         if (status == SC_OK && mine.count(key) == 0) fail("removed a key never stored: " + key);
         if (status == SC_NOT_FOUND && mine.count(key) && !bounded) fail("remove lost " + key);
         mine.erase(key);
         break;
       case 6: {
-        int stored = -1;
-        status = raw_add(r, shared, make_value(shared, ++seq), 0, stored);
-        if (stored != 0 && stored != 1) fail("add reported stored=" + std::to_string(stored));
+        bool stored = false;  // Calls::add fails the test unless the plugin says 0 or 1
+        status = calls.add(shared, make_value(shared, ++seq), 0, stored).status;
         break;
       }
-      case 7:
-        status = raw_get(r, shared, got);
-        if (got && !well_formed(shared, *got)) fail("malformed shared value for " + shared);
+      case 7: {
+        GetResult got = calls.get(shared);
+        status = got.status;
+        if (got.value && !well_formed(shared, *got.value)) {
+          fail("malformed shared value for " + shared);
+        }
         break;
+      }
       case 8: {
         std::vector<std::string> keys = {key, shared, prefix + "0", prefix + "1"};
         std::map<size_t, std::string> found;
-        status = raw_get_many(r, keys, found);
+        status = calls.get_many(keys, found).status;
         for (const auto& [index, value] : found) {
           if (index == 1) {
             if (!well_formed(shared, value)) fail("get_many: malformed shared value");
@@ -102,18 +105,18 @@ void worker(Raw r, int thread, bool bounded, std::vector<std::string>& failures)
       }
       case 9:
         if (op % 200 == 9) {
-          status = raw_clear(r, prefix);
+          status = calls.clear(prefix).status;
           mine.clear();
         } else if (op % 50 == 19) {
           // Only this thread writes under its prefix, so a full scan must match `mine`
           // exactly (minus evictions when bounded).
-          std::map<std::string, int> counts = raw_scan_counts(r, prefix, 16);
+          std::map<std::string, int> counts = calls.scan_counts(prefix, 16);
           for (const auto& [k, n] : counts) {
             if (n != 1 || !mine.count(k)) fail("scan reported " + k);
           }
           if (!bounded && counts.size() != mine.size()) fail("scan missed own keys");
         } else {
-          status = raw_touch(r, key, 600000);
+          status = calls.touch(key, 600000).status;
           if (status == SC_OK && !mine.count(key)) fail("touched a key never stored: " + key);
           if (status == SC_NOT_FOUND && mine.count(key) && !bounded) fail("touch lost " + key);
           if (status == SC_NOT_FOUND) mine.erase(key);
@@ -127,11 +130,11 @@ void worker(Raw r, int thread, bool bounded, std::vector<std::string>& failures)
 }
 
 void run_threads(AbiClient& client, bool bounded) {
-  Raw r = raw_of(client);
+  const Calls calls(client);
   std::vector<std::vector<std::string>> failures(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back(worker, r, t, bounded, std::ref(failures[t]));
+    threads.emplace_back(worker, std::cref(calls), t, bounded, std::ref(failures[t]));
   }
   for (auto& thread : threads) thread.join();
   for (const auto& list : failures) {
@@ -139,9 +142,9 @@ void run_threads(AbiClient& client, bool bounded) {
   }
   // Every shared key was added by someone and is never removed.
   if (!bounded) {
-    EXPECT_EQ(raw_scan_counts(r, "shared:", 100).size(), static_cast<size_t>(kSharedKeys));
+    EXPECT_EQ(calls.scan_counts("shared:", 100).size(), static_cast<size_t>(kSharedKeys));
   }
-  sc_stats stats = raw_stats(r);
+  sc_stats stats = client.stats();
   EXPECT_GE(stats.entries, 0);
   if (stats.max_entries > 0) {
     EXPECT_LE(stats.entries, stats.max_entries);
@@ -162,22 +165,22 @@ TEST(MemoryConcurrency, MixedOperationsUnderEvictionPressure) {
                    {{"max_entries", "150"}, {"max_size", "60000"}, {"cull_frequency", "4"}});
   ASSERT_TRUE(client.ok()) << client.last_error();
   run_threads(client, /*bounded=*/true);
-  EXPECT_GT(raw_stats(raw_of(client)).evictions, 0);
+  EXPECT_GT(client.stats().evictions, 0);
 }
 
 TEST(MemoryConcurrency, DummyUnderEightThreads) {
   AbiClient client(DUMMY_PLUGIN_PATH, {});
   ASSERT_TRUE(client.ok()) << client.last_error();
-  Raw r = raw_of(client);
+  const Calls calls(client);
   std::vector<std::thread> threads;
   std::vector<int> errors(kThreads, 0);
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([r, t, &errors] {
+    threads.emplace_back([&calls, t, &errors] {
       for (int i = 0; i < 1000; ++i) {
-        std::optional<std::string> got;
         const std::string key = "k" + std::to_string(i % 10);
-        if (raw_set(r, key, "v") != SC_OK) ++errors[t];
-        if (raw_get(r, key, got) != SC_NOT_FOUND || got) ++errors[t];
+        if (calls.set(key, "v") != SC_OK) ++errors[t];
+        GetResult got = calls.get(key);
+        if (got.status != SC_NOT_FOUND || got.value) ++errors[t];
       }
     });
   }

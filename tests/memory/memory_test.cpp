@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "abi_client.hpp"
-#include "backend_calls.hpp"
+#include "test_values.hpp"
 
 namespace {
 
@@ -24,12 +24,6 @@ std::unique_ptr<AbiClient> open_memory(const std::map<std::string, std::string>&
   auto client = std::make_unique<AbiClient>(MEMORY_PLUGIN_PATH, options);
   EXPECT_TRUE(client->ok()) << client->last_error();
   return client;
-}
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 TEST(MemoryOptions, DescriptorDeclaresEveryOptionalFunction) {
@@ -50,7 +44,8 @@ TEST(MemoryOptions, AcceptsReservedKeys) {
                              {"read_only", "false"},
                              {"cache_name", "default"},
                              {"base_dir", "/tmp"}});
-  sc_stats stats = raw_stats(raw_of(*client));
+  sc_stats stats = client->stats();
+  EXPECT_EQ(client->last_status(), SC_OK) << client->last_error();
   EXPECT_EQ(stats.max_entries, 10);
   EXPECT_EQ(stats.max_bytes, 1000);
 }
@@ -116,35 +111,35 @@ TEST(Memory, HandlesAreIndependentStores) {
 
 TEST(Memory, TtlExpiryTouchAndAdd) {
   auto client = open_memory();
-  Raw r = raw_of(*client);
+  const Calls calls(*client);
   EXPECT_EQ(client->set("expires", "v", 250), SC_OK);
   EXPECT_EQ(client->set("rescued", "v", 250), SC_OK);
   EXPECT_EQ(client->set("doomed", "v"), SC_OK);
   EXPECT_EQ(client->set("forever", "v", 0), SC_OK);
-  int stored = -1;
-  EXPECT_EQ(raw_add(r, "lease", "first", 250, stored), SC_OK);
-  EXPECT_EQ(stored, 1);
-  EXPECT_EQ(raw_add(r, "lease", "second", 250, stored), SC_OK);
-  EXPECT_EQ(stored, 0);
+  bool stored = false;
+  EXPECT_EQ(calls.add("lease", "first", 250, stored), SC_OK);
+  EXPECT_TRUE(stored);
+  EXPECT_EQ(calls.add("lease", "second", 250, stored), SC_OK);
+  EXPECT_FALSE(stored);
   EXPECT_EQ(client->get("lease"), std::optional<std::string>("first"));
 
   EXPECT_EQ(client->get("expires"), std::optional<std::string>("v"));
-  EXPECT_EQ(raw_touch(r, "rescued", 0), SC_OK);
-  EXPECT_EQ(raw_touch(r, "doomed", 250), SC_OK);
-  EXPECT_EQ(raw_touch(r, "absent", 250), SC_NOT_FOUND);
-  EXPECT_EQ(raw_touch(r, "forever", -1), SC_INVALID_ARGUMENT);
+  EXPECT_EQ(calls.touch("rescued", 0), SC_OK);
+  EXPECT_EQ(calls.touch("doomed", 250), SC_OK);
+  EXPECT_EQ(calls.touch("absent", 250), SC_NOT_FOUND);
+  EXPECT_EQ(calls.touch("forever", -1), SC_INVALID_ARGUMENT);
   EXPECT_EQ(client->set("bad", "v", -1), SC_INVALID_ARGUMENT);
   EXPECT_EQ(client->get("bad"), std::nullopt);
 
-  std::this_thread::sleep_for(400ms);
+  std::this_thread::sleep_for(270ms);  // the plugin's own steady-clock TTL (250 ms) has no seam
   EXPECT_EQ(client->get("expires"), std::nullopt);
   EXPECT_EQ(client->get("doomed"), std::nullopt);
   EXPECT_EQ(client->get("rescued"), std::optional<std::string>("v"));
   EXPECT_EQ(client->get("forever"), std::optional<std::string>("v"));
-  EXPECT_EQ(raw_touch(r, "expires", 0), SC_NOT_FOUND);
+  EXPECT_EQ(calls.touch("expires", 0), SC_NOT_FOUND);
   EXPECT_EQ(client->remove("lease"), SC_NOT_FOUND) << "an expired entry is absent";
-  EXPECT_EQ(raw_add(r, "lease", "third", 0, stored), SC_OK);
-  EXPECT_EQ(stored, 1) << "add over an expired entry stores";
+  EXPECT_EQ(calls.add("lease", "third", 0, stored), SC_OK);
+  EXPECT_TRUE(stored) << "add over an expired entry stores";
   EXPECT_EQ(client->get("lease"), std::optional<std::string>("third"));
   EXPECT_EQ(client->stats().entries, 3) << "expired entries are dropped, not counted";
 }
@@ -155,8 +150,8 @@ TEST(Memory, ScanReportsExpiryAndSizes) {
   EXPECT_EQ(client->set("a", "12345", 60000), SC_OK);
   EXPECT_EQ(client->set("b", ""), SC_OK);
   uint64_t cursor = 0;
-  std::vector<Scanned> batch;
-  ASSERT_EQ(raw_scan_batch(raw_of(*client), "", cursor, 10, SC_SCAN_KEYS, batch), SC_OK);
+  std::vector<ScanEntry> batch;
+  ASSERT_EQ(Calls(*client).scan_once("", cursor, 10, SC_SCAN_KEYS, batch), SC_OK);
   EXPECT_EQ(cursor, 0u);
   ASSERT_EQ(batch.size(), 2u);
   EXPECT_EQ(batch[0].key, "a");
@@ -169,30 +164,29 @@ TEST(Memory, ScanReportsExpiryAndSizes) {
 
 TEST(Memory, GetManyAndSetMany) {
   auto client = open_memory();
-  Raw r = raw_of(*client);
-  EXPECT_EQ(raw_set_many(r, {{"a", "1"}, {"b", std::string("\0two", 4)}, {"c", "3", 60000}}),
-            SC_OK);
+  const Calls calls(*client);
+  EXPECT_EQ(calls.set_many({{"a", "1"}, {"b", std::string("\0two", 4)}, {"c", "3", 60000}}), SC_OK);
   std::map<size_t, std::string> found;
-  EXPECT_EQ(raw_get_many(r, {"a", "missing", "b", "c", "a"}, found), SC_OK);
+  EXPECT_EQ(calls.get_many({"a", "missing", "b", "c", "a"}, found), SC_OK);
   std::map<size_t, std::string> expected = {
       {0, "1"}, {2, std::string("\0two", 4)}, {3, "3"}, {4, "1"}};
   EXPECT_EQ(found, expected);
 
   // One bad item: nothing of the batch is stored.
-  EXPECT_EQ(raw_set_many(r, {{"x", "1"}, {"y", "2", -3}}), SC_INVALID_ARGUMENT);
+  EXPECT_EQ(calls.set_many({{"x", "1"}, {"y", "2", -3}}), SC_INVALID_ARGUMENT);
   EXPECT_EQ(client->get("x"), std::nullopt);
 }
 
 TEST(Memory, ClearRemovesOnlyThePrefix) {
   auto client = open_memory();
-  Raw r = raw_of(*client);
+  const Calls calls(*client);
   for (const char* k : {"a:1", "a:2", "ab:1", "b:1", "a"}) EXPECT_EQ(client->set(k, "v"), SC_OK);
-  EXPECT_EQ(raw_clear(r, "a:"), SC_OK);
+  EXPECT_EQ(calls.clear("a:"), SC_OK);
   std::vector<std::string> keys = client->keys();
   EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()),
             (std::set<std::string>{"ab:1", "b:1", "a"}));
   EXPECT_EQ(client->stats().bytes, (4 + 1) + (3 + 1) + (1 + 1));
-  EXPECT_EQ(raw_clear(r, ""), SC_OK);
+  EXPECT_EQ(calls.clear(""), SC_OK);
   EXPECT_TRUE(client->keys().empty());
   EXPECT_EQ(client->stats().entries, 0);
   EXPECT_EQ(client->stats().bytes, 0);
@@ -200,36 +194,36 @@ TEST(Memory, ClearRemovesOnlyThePrefix) {
 
 TEST(Memory, ScanInSmallBatchesVisitsEachMatchingKeyOnce) {
   auto client = open_memory();
-  Raw r = raw_of(*client);
+  const Calls calls(*client);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(client->set("p:" + std::to_string(i), "v"), SC_OK);
   for (int i = 0; i < 50; ++i) EXPECT_EQ(client->set("q:" + std::to_string(i), "v"), SC_OK);
 
-  std::map<std::string, int> counts = raw_scan_counts(r, "p:", 7);
+  std::map<std::string, int> counts = calls.scan_counts("p:", 7);
   EXPECT_EQ(counts.size(), 100u);
   for (const auto& [key, n] : counts) {
     EXPECT_EQ(key.rfind("p:", 0), 0u) << key;
     EXPECT_EQ(n, 1) << key;
   }
-  EXPECT_EQ(raw_scan_counts(r, "", 7).size(), 150u);
-  EXPECT_TRUE(raw_scan_counts(r, "zz", 7).empty());
+  EXPECT_EQ(calls.scan_counts("", 7).size(), 150u);
+  EXPECT_TRUE(calls.scan_counts("zz", 7).empty());
 }
 
 TEST(Memory, ScanWithValuesAndEarlyStopResumes) {
   auto client = open_memory();
-  Raw r = raw_of(*client);
+  const Calls calls(*client);
   std::map<std::string, std::string> expected;
   for (int i = 0; i < 40; ++i) {
     std::string key = "k" + std::to_string(i);
-    expected[key] = binary_value(static_cast<size_t>(i) * 3, static_cast<uint32_t>(i));
+    expected[key] = binary_value(static_cast<size_t>(i) * 3, static_cast<uint64_t>(i));
     EXPECT_EQ(client->set(key, expected[key]), SC_OK);
   }
   std::map<std::string, std::string> seen;
   uint64_t cursor = 0;
   do {
-    std::vector<Scanned> batch;
+    std::vector<ScanEntry> batch;
     // The visitor stops after 3 entries of a 10-entry batch: the cursor must resume
     // right after the third.
-    ASSERT_EQ(raw_scan_batch(r, "", cursor, 10, SC_SCAN_VALUES, batch, 3), SC_OK);
+    ASSERT_EQ(calls.scan_once("", cursor, 10, SC_SCAN_VALUES, batch, 3), SC_OK);
     EXPECT_LE(batch.size(), 3u);
     for (const auto& s : batch) {
       ASSERT_TRUE(s.value.has_value());
@@ -241,7 +235,7 @@ TEST(Memory, ScanWithValuesAndEarlyStopResumes) {
 
 TEST(Memory, ScanVisitsStableEntriesWhileOthersChange) {
   auto client = open_memory();
-  Raw r = raw_of(*client);
+  const Calls calls(*client);
   for (int i = 0; i < 200; ++i) {
     EXPECT_EQ(client->set("s:stable:" + std::to_string(i), "v"), SC_OK);
     if (i % 2 == 0) {
@@ -252,8 +246,8 @@ TEST(Memory, ScanVisitsStableEntriesWhileOthersChange) {
   uint64_t cursor = 0;
   int round = 0;
   do {
-    std::vector<Scanned> batch;
-    ASSERT_EQ(raw_scan_batch(r, "s:", cursor, 5, SC_SCAN_KEYS, batch), SC_OK);
+    std::vector<ScanEntry> batch;
+    ASSERT_EQ(calls.scan_once("s:", cursor, 5, SC_SCAN_KEYS, batch), SC_OK);
     for (const auto& s : batch) ++counts[s.key];
     // Between batches: insert new keys, remove volatile ones (visited or not), overwrite
     // and re-read stable ones (which reorders the LRU list, not the scan).
@@ -272,33 +266,20 @@ TEST(Memory, ScanVisitsStableEntriesWhileOthersChange) {
 
 TEST(Memory, ScanVisitorMayRemoveEntries) {
   auto client = open_memory();
-  Raw r = raw_of(*client);
+  const Calls calls(*client);
   for (int i = 0; i < 30; ++i) {
     EXPECT_EQ(client->set("gone:" + std::to_string(i), "v"), SC_OK);
     EXPECT_EQ(client->set("kept:" + std::to_string(i), "v"), SC_OK);
   }
   uint64_t cursor = 0;
   int removed = 0;
-  struct Ctx {
-    Raw r;
-    int* removed;
-  } ctx{r, &removed};
   do {
-    CallError e;
-    ASSERT_EQ(r.plugin->scan(
-                  r.handle, "gone:", 5, &cursor, 4, SC_SCAN_KEYS,
-                  [](void* c, const sc_scan_item* item) {
-                    auto* ctx = static_cast<Ctx*>(c);
-                    CallError inner;
-                    if (ctx->r.plugin->remove(ctx->r.handle, item->key, item->key_size,
-                                              &inner.error) == SC_OK) {
-                      ++*ctx->removed;
-                    }
-                    return 0;
-                  },
-                  &ctx, &e.error),
-              SC_OK)
-        << e.text;
+    ASSERT_EQ(calls.scan_visit("gone:", cursor, 4, SC_SCAN_KEYS,
+                               [&](const sc_scan_item& item) {
+                                 if (calls.remove({item.key, item.key_size}) == SC_OK) ++removed;
+                                 return 0;
+                               }),
+              SC_OK);
   } while (cursor != 0);
   EXPECT_EQ(removed, 30);
   EXPECT_EQ(client->keys("gone:").size(), 0u);

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "plugin_calls.hpp"
+#include "abi_client.hpp"
 #include "server_process.hpp"
 
 namespace sitecache::testing {
@@ -98,13 +98,15 @@ inline TrafficTally traffic_through_restart(
       }
     });
   }
+  // Traffic against a live server, a dead one and a restarted one: each phase lasts long
+  // enough for the plugin's own timeouts and retry windows, which have no seam, to pass.
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   server.kill();
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // down: past the timeouts
   const bool started = server.start();
   EXPECT_TRUE(started) << "the server did not restart";
   restarted = true;
-  std::this_thread::sleep_for(after_restart);
+  std::this_thread::sleep_for(after_restart);  // past the retry window, then traffic again
   stop = true;
   for (auto& thread : threads) thread.join();
   return TrafficTally{unexpected.load(), unavailable.load(), ok_after_restart.load(),

@@ -78,7 +78,7 @@ TEST_F(RedisTest, HungServerFailsWithinTheCommandTimeoutAndRecovers) {
   EXPECT_EQ(result.status, SC_UNAVAILABLE);
   EXPECT_LT(ms, 600);
   server_->resume();
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(450ms);  // past retry_interval_ms (400) on the plugin's own clock
   GetResult got = c.get("f:1:k");
   EXPECT_EQ(got.status, SC_OK) << got.error;
   // A write that timed out may still be carried out when the server wakes up: a timeout
@@ -126,7 +126,8 @@ TEST_F(RedisTest, KilledMidUseEveryCallReturnsInTimeAndTheHandleRecovers) {
   EXPECT_GT(tally.unavailable, 0);
   EXPECT_LT(tally.slowest_failure_ms, 600) << "slowest failing call, 2 x the timeouts";
   EXPECT_GT(tally.ok_after_restart, 0) << "the same handle works again";
-  std::this_thread::sleep_for(300ms);  // past any retry window a late failure opened
+  // Past any retry window (200 ms) a late failure opened, on the plugin's own clock.
+  std::this_thread::sleep_for(300ms);
   Call final_set = c.set("k:1:final", "v");
   EXPECT_EQ(final_set.status, SC_OK) << final_set.error;
   auto fresh = open();

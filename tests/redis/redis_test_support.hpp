@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "abi_client.hpp"
-#include "plugin_calls.hpp"
 #include "server_process.hpp"
 
 namespace sitecache::testing {
@@ -25,13 +24,7 @@ class RedisTest : public ::testing::Test {
   // Arguments added to the server's command line.
   virtual std::vector<std::string> server_args() const { return {}; }
 
-  void SetUp() override {
-    if (!ServerProcess::available(ServerProcess::Kind::redis)) {
-      GTEST_SKIP() << "redis-server is not installed (not on PATH)";
-    }
-    server_ = std::make_unique<ServerProcess>(ServerProcess::Kind::redis, server_args());
-    ASSERT_TRUE(server_->start()) << "redis-server did not start on " << server_->address();
-  }
+  void SetUp() override { server_ = start_server(ServerProcess::Kind::redis, server_args()); }
   void TearDown() override {
     if (raw_) redisFree(raw_);
   }

@@ -18,9 +18,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -128,7 +131,7 @@ class ServerProcess {
         pid_ = -1;
         return false;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a poll for the port
     }
     return false;
   }
@@ -196,6 +199,23 @@ class Blackhole {
   uint16_t port_ = 0;
   std::vector<int> fillers_;
 };
+
+// A started server of `kind` for the running test. When the binary is not installed the
+// test is skipped, when it does not start the test fails, and the result is null: call
+// from SetUp() and return when it is.
+inline std::unique_ptr<ServerProcess> start_server(ServerProcess::Kind kind,
+                                                   std::vector<std::string> args = {}) {
+  if (!ServerProcess::available(kind)) {
+    [kind] { GTEST_SKIP() << ServerProcess::binary(kind) << " is not installed (not on PATH)"; }();
+    return nullptr;
+  }
+  auto server = std::make_unique<ServerProcess>(kind, std::move(args));
+  if (!server->start()) {
+    ADD_FAILURE() << ServerProcess::binary(kind) << " did not start on " << server->address();
+    return nullptr;
+  }
+  return server;
+}
 
 // Milliseconds taken by f().
 template <class F>

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "processes.hpp"
 #include "support.hpp"
 
 namespace sitecache::sqlite_test {
@@ -22,36 +23,10 @@ using namespace std::chrono_literals;
 
 class Processes : public SqliteTest {
  protected:
-  // Forks `count` children running `body(index)` (its return value is the exit code) and
-  // waits for all of them; returns their exit codes.
-  template <class Body>
-  std::vector<int> run_children(int count, Body body) {
-    std::vector<pid_t> pids;
-    for (int i = 0; i < count; ++i) {
-      pid_t pid = fork();
-      if (pid == 0) {
-        int code = 99;
-        try {
-          code = body(i);
-        } catch (...) {
-        }
-        _exit(code);
-      }
-      pids.push_back(pid);
-    }
-    std::vector<int> codes;
-    for (pid_t pid : pids) {
-      int status = 0;
-      waitpid(pid, &status, 0);
-      codes.push_back(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-    }
-    return codes;
-  }
-
   // Every entry is a value some writer wrote, and the running totals match the contents.
   void expect_intact(AbiClient& client) {
     Calls calls(client);
-    std::vector<Calls::Seen> seen;
+    std::vector<ScanEntry> seen;
     ASSERT_EQ(calls.scan_all("", 100, SC_SCAN_VALUES, seen), SC_OK) << calls.error();
     int64_t bytes = 0;
     for (const auto& entry : seen) {
@@ -71,7 +46,7 @@ class Processes : public SqliteTest {
 TEST_F(Processes, MixedTrafficOnOverlappingKeys) {
   ASSERT_TRUE(open()->ok());  // create the file before the children race for it
   // Exit codes: 0 fine, 1 a value no writer wrote, 2 an unexpected status.
-  std::vector<int> codes = run_children(4, [&](int writer) {
+  std::vector<int> codes = testing::run_children(4, [&](int writer) {
     AbiClient client(SQLITE_PLUGIN_PATH, options());
     if (!client.ok()) return 3;
     Calls calls(client);
@@ -100,11 +75,11 @@ TEST_F(Processes, MixedTrafficOnOverlappingKeys) {
           break;
         case 8: {
           bool stored = false;
-          status = calls.add(key, value, 0, stored);
+          status = calls.add(key, value, 0, stored).status;
           break;
         }
         default:
-          status = calls.set_many({{key, value, 0}, {key + "x", value, 60'000}});
+          status = calls.set_many({{key, value, 0}, {key + "x", value, 60'000}}).status;
           break;
       }
       if (status != SC_OK && status != SC_NOT_FOUND) {
@@ -126,7 +101,7 @@ TEST_F(Processes, AddHasExactlyOneWinnerAcrossProcesses) {
   // Each child reports the rounds it won through a pipe.
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
-  std::vector<int> codes = run_children(4, [&](int worker) {
+  std::vector<int> codes = testing::run_children(4, [&](int worker) {
     close(fds[0]);
     AbiClient client(SQLITE_PLUGIN_PATH, options());
     if (!client.ok()) return 3;
@@ -162,19 +137,15 @@ TEST_F(Processes, AddHasExactlyOneWinnerAcrossProcesses) {
 TEST_F(Processes, KilledWriterLeavesOnlyIntactEntries) {
   ASSERT_TRUE(open()->ok());
   for (int cycle = 0; cycle < 3; ++cycle) {
-    // The writer signals once it is writing, so the kill always lands mid-stream.
-    int ready[2];
-    ASSERT_EQ(pipe(ready), 0);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      close(ready[0]);
+    // The writer signals once it is writing, so the kill always lands mid-stream, each
+    // cycle after a different stretch of writing.
+    testing::kill_mid_write(std::chrono::milliseconds(50 + 100 * cycle), [&](auto& ready) {
       AbiClient client(SQLITE_PLUGIN_PATH, options({{"max_entries", "150"}}));
       if (!client.ok()) _exit(3);
       Calls calls(client);
       std::mt19937 random(static_cast<unsigned>(cycle));
       for (uint32_t sequence = 0;; ++sequence) {
-        if (sequence == 50 && write(ready[1], "w", 1) != 1) _exit(4);
+        if (sequence == 50) ready();
         std::string key = "c:" + std::to_string(random() % 200);
         size_t size = random() % 9000;
         if (sequence % 4 == 0) {
@@ -191,16 +162,8 @@ TEST_F(Processes, KilledWriterLeavesOnlyIntactEntries) {
           client.set(key, encode_value(static_cast<uint32_t>(cycle), sequence * 100, size));
         }
       }
-    }
-    close(ready[1]);
-    char byte = 0;
-    ASSERT_EQ(read(ready[0], &byte, 1), 1) << "the writer failed before writing";
-    close(ready[0]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50 + 100 * cycle));
-    kill(pid, SIGKILL);
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped by itself: " << status;
+    });
+    if (HasFatalFailure()) return;
 
     {
       auto client = open(options({{"max_entries", "150"}}));  // recovers the WAL

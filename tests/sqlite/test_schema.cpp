@@ -19,12 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 class Schema : public SqliteTest {
  protected:
   std::string sql(const std::string& statement) { return raw_sql(path("cache.db"), statement); }
@@ -93,7 +87,9 @@ TEST_F(Schema, OverwriteTouchAndLateReadsRecordAnAccessRow) {
   Calls calls(*client);
   ASSERT_EQ(client->set("a", "v2"), SC_OK);
   ASSERT_EQ(calls.touch("b", 0), SC_OK);
-  std::this_thread::sleep_for(1100ms);  // reads note times about a second apart
+  // Reads note access times only a second after the write (AccessLog::kGranularityMs), on
+  // the plugin's own clock, which has no seam.
+  std::this_thread::sleep_for(1010ms);
   ASSERT_EQ(client->get("c"), "v");
   ASSERT_EQ(client->set("e", "v"), SC_OK);  // writes the noted access first
   client.reset();
@@ -158,7 +154,7 @@ TEST_F(Schema, ExpiredEntriesArePurgedBySweepsThatContinueAcrossHandles) {
     ASSERT_EQ(calls.set_many(items), SC_OK) << calls.error();
     EXPECT_EQ(client->stats().entries, kExpiring);
   }
-  std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(20ms);  // the 1 ms TTLs run out on the plugin's own clock
   {
     auto client = open();
     ASSERT_EQ(client->set("a", "v"), SC_OK);  // sweeps rows 4097-5001 and wraps around
@@ -181,7 +177,7 @@ TEST_F(Schema, EvictionFindsExpiredEntriesWithoutAnIndex) {
   for (int i = 0; i < 60; ++i) items.emplace_back("keep" + std::to_string(i), "v", 0);
   for (int i = 0; i < 40; ++i) items.emplace_back("old" + std::to_string(i), "v", 1);
   ASSERT_EQ(calls.set_many(items), SC_OK) << calls.error();
-  std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(20ms);          // the 1 ms TTLs run out on the plugin's own clock
   ASSERT_EQ(client->set("new", "v"), SC_OK);  // 101 > 100: the 40 expired are enough
   sc_stats stats = client->stats();
   EXPECT_EQ(stats.entries, 61);

@@ -3,15 +3,14 @@
 #define SITECACHE_TESTS_CACHE_FIXTURE_HPP
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "sitecache/cache.hpp"
+#include "temp_dir.hpp"  // TempDirTest
 
 namespace sitecache::testing {
 
@@ -37,22 +36,6 @@ inline CacheConfig cache_settings(std::string backend, std::string prefix = "tes
   settings.key_prefix = std::move(prefix);
   return settings;
 }
-
-// A test with a fresh directory of its own, named after the test and the process, removed
-// afterwards. Fixtures that need more setup call TempDirTest::SetUp() first.
-class TempDirTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sitecache-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::filesystem::path dir_;
-};
 
 }  // namespace sitecache::testing
 

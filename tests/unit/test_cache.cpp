@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "base/clock.hpp"
 #include "cache_fixture.hpp"
 #include "cache_internals.hpp"
 #include "format/entry_format.hpp"
@@ -39,16 +40,24 @@ TEST_F(CacheTest, SetGetMissAndBinaryValues) {
   EXPECT_EQ(c.sets, 2u);
 }
 
+// The expiry tests move the core's clock (ManualClock) instead of waiting. The C backend's
+// own TTL runs on the wall clock, which they do not move; their timeouts are long enough
+// that it never runs out during a test, so what they see expire is the core's envelope
+// check.
+
 TEST_F(CacheTest, TimeoutSemantics) {
-  CacheConfig settings = cache_settings(C_BACKEND);  // no native TTL: the core must expire
-  settings.timeout = Timeout::after(150ms);
+  ManualClock clock;
+  CacheConfig settings = cache_settings(C_BACKEND);
+  settings.timeout = Timeout::seconds(3600);
   auto cache = open(settings);
   ASSERT_TRUE(cache->set("default", "x").is_ok());
   ASSERT_TRUE(cache->set("forever", "x", Timeout::never()).is_ok());
-  ASSERT_TRUE(cache->set("long", "x", Timeout::seconds(60)).is_ok());
+  ASSERT_TRUE(cache->set("long", "x", Timeout::seconds(7200)).is_ok());
   ASSERT_TRUE(cache->set("zero", "x", Timeout::dont_store()).is_ok());
   EXPECT_FALSE(cache->get("zero").value().has_value());
-  std::this_thread::sleep_for(250ms);
+  clock.advance(3599s);
+  EXPECT_TRUE(cache->get("default").value().has_value());
+  clock.advance(1s);
   EXPECT_FALSE(cache->get("default").value().has_value());
   EXPECT_TRUE(cache->get("forever").value().has_value());
   EXPECT_TRUE(cache->get("long").value().has_value());
@@ -73,10 +82,13 @@ TEST_F(CacheTest, AddAndGetOrSet) {
 }
 
 TEST_F(CacheTest, AddReplacesAnEntryExpiredByTheEnvelope) {
+  ManualClock clock;
   CacheConfig settings = cache_settings(C_BACKEND);
   auto cache = open(settings);
-  ASSERT_TRUE(cache->set("k", "old", Timeout::after(50ms)).is_ok());
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(cache->set("k", "old", Timeout::seconds(3600)).is_ok());
+  // The backend holds the entry for another hour of wall-clock time; only its envelope
+  // says it expired.
+  clock.advance(std::chrono::hours(2));
   EXPECT_TRUE(cache->add("k", "new").value());
   EXPECT_EQ(cache->get("k").value(), "new");
 }
@@ -96,23 +108,26 @@ TEST_F(CacheTest, ManyOperations) {
 }
 
 TEST_F(CacheTest, TouchExtendsLife) {
+  ManualClock clock;
   CacheConfig settings = cache_settings(C_BACKEND);
   auto cache = open(settings);
-  ASSERT_TRUE(cache->set("k", "v", Timeout::after(150ms)).is_ok());
-  EXPECT_TRUE(cache->touch("k", Timeout::seconds(60)).value());
-  std::this_thread::sleep_for(250ms);
+  ASSERT_TRUE(cache->set("k", "v", Timeout::seconds(60)).is_ok());
+  EXPECT_TRUE(cache->touch("k", Timeout::seconds(3600)).value());
+  clock.advance(120s);
   EXPECT_EQ(cache->get("k").value(), "v");
   EXPECT_FALSE(cache->touch("absent", Timeout::seconds(1)).value());
 }
 
 TEST_F(CacheTest, IncrDecrKeepTheTimeout) {
+  ManualClock clock;
   CacheConfig settings = cache_settings(C_BACKEND);
   auto cache = open(settings);
-  ASSERT_TRUE(cache->set("n", "10", Timeout::after(200ms)).is_ok());
+  ASSERT_TRUE(cache->set("n", "10", Timeout::seconds(3600)).is_ok());
   EXPECT_EQ(cache->incr("n").value(), 11);
+  clock.advance(1800s);  // an incr that restarted the timeout would now last until 5400 s
   EXPECT_EQ(cache->incr("n", 5).value(), 16);
   EXPECT_EQ(cache->decr("n", 20).value(), -4);
-  std::this_thread::sleep_for(300ms);
+  clock.advance(1800s);
   EXPECT_FALSE(cache->get("n").value().has_value()) << "incr must not extend the life";
   EXPECT_EQ(cache->incr("absent").status().code(), StatusCode::not_found);
   ASSERT_TRUE(cache->set("text", "abc").is_ok());

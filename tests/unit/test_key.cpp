@@ -5,11 +5,11 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "format/entry_format.hpp"
 #include "format/plain_key.hpp"
+#include "temp_dir.hpp"
 
 namespace sitecache {
 namespace {
@@ -138,11 +138,9 @@ TEST(Key, CopiesContinueIndependently) {
 }
 
 TEST(Key, FileContentNotPath) {
-  auto dir = std::filesystem::temp_directory_path() / ("sc-key-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  testing::TempDir dir;
   auto write = [&](const std::string& name, const std::string& content) {
-    std::ofstream(dir / name, std::ios::binary) << content;
-    return dir / name;
+    return dir.write(name, content);
   };
   auto p1 = write("a.md", "hello");
   auto p2 = write("b.md", "hello");
@@ -156,10 +154,9 @@ TEST(Key, FileContentNotPath) {
   EXPECT_NE(key(p1), key(p2));
   EXPECT_EQ(hash_file(p1).value(), hash_bytes(std::string_view("hello")));
   KeyBuilder k("s", 1);
-  Status missing = k.add_file(dir / "missing.md");
+  Status missing = k.add_file(dir.path() / "missing.md");
   EXPECT_EQ(missing.code(), StatusCode::not_found);
   EXPECT_NE(missing.message().find("missing.md"), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Digest, HexRoundTripAndRejects) {

@@ -2,11 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "sitecache/plugin_registry.hpp"
 #include "storage/plugin_loader.hpp"
 #include "storage/plugin_store.hpp"
+#include "temp_dir.hpp"
 
 namespace sitecache {
 namespace {
@@ -31,11 +31,10 @@ TEST(PluginLoader, RelativePathIsRefused) {
 }
 
 TEST(PluginLoader, NotASharedLibrary) {
-  fs::path file = fs::temp_directory_path() / ("sc-not-a-lib-" + std::to_string(getpid()) + ".so");
-  std::ofstream(file) << "this is text, not ELF\n";
+  testing::TempDir dir;
+  const fs::path file = dir.write("sc-not-a-lib.so", "this is text, not ELF\n");
   std::string message = load_error(file);
   EXPECT_NE(message.find("not a loadable shared library"), std::string::npos) << message;
-  fs::remove(file);
 }
 
 TEST(PluginLoader, NoEntrySymbol) {

@@ -4,6 +4,11 @@ namespace sitecache {
 
 WriteBatch::WriteBatch(Limits limits) : limits_(limits) {}
 
+void WriteBatch::set_limits(Limits limits) {
+  std::lock_guard lock(mutex_);
+  limits_ = limits;
+}
+
 WriteBatch::Due WriteBatch::add(std::string key, std::string encoded, int64_t ttl_ms) {
   std::lock_guard lock(mutex_);
   const auto now = std::chrono::steady_clock::now();

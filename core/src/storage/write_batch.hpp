@@ -51,6 +51,11 @@ class WriteBatch {
   WriteBatch(const WriteBatch&) = delete;
   WriteBatch& operator=(const WriteBatch&) = delete;
 
+  // Replaces the limits; the next add() applies them. For tests whose outcome must not
+  // depend on how fast the machine is (a very long age leaves only the entry and byte
+  // limits).
+  void set_limits(Limits limits);
+
   enum class Due { no, yes };
   // Queues one encoded entry, replacing a queued one with the same key. Says whether a
   // limit is reached.
@@ -87,9 +92,9 @@ class WriteBatch {
     size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
   };
 
-  const Limits limits_;
   std::mutex flush_mutex_;    // held by the one caller flushing
   mutable std::mutex mutex_;  // guards everything below
+  Limits limits_;
   std::unordered_map<std::string, Queued, KeyHash, std::equal_to<>> queue_;
   size_t queue_bytes_ = 0;
   std::chrono::steady_clock::time_point oldest_;
