@@ -32,11 +32,16 @@ sp::Status multi_get(memcached_st* client, const std::vector<std::string>& keys,
   std::vector<size_t> lengths;
   std::unordered_map<std::string_view, std::vector<size_t>> positions;
   for (size_t i = 0; i < keys.size(); ++i) {
-    pointers.push_back(keys[i].data());
-    lengths.push_back(keys[i].size());
-    positions[keys[i]].push_back(i);
+    // Each distinct key is asked for once: the server answers every time a key is named,
+    // and each position must be delivered once (plugin_abi.h).
+    auto& at = positions[keys[i]];
+    if (at.empty()) {
+      pointers.push_back(keys[i].data());
+      lengths.push_back(keys[i].size());
+    }
+    at.push_back(i);
   }
-  memcached_return_t rc = memcached_mget(client, pointers.data(), lengths.data(), keys.size());
+  memcached_return_t rc = memcached_mget(client, pointers.data(), lengths.data(), pointers.size());
   if (rc == MEMCACHED_SOME_ERRORS) {
     answered = false;
   } else if (rc != MEMCACHED_SUCCESS) {

@@ -201,6 +201,29 @@ TEST_P(Conformance, GetManyAndSetMany) {
   EXPECT_EQ(values[3], "value 0");
 }
 
+// plugin_abi.h: the sink is "called once per found key", also when a request names a key
+// twice (each position once).
+TEST_P(Conformance, GetManyDeliversEachPositionOnce) {
+  ASSERT_TRUE(backend_->set("t:1:twice", "v", 0).is_ok());
+  const std::vector<std::string> keys = {"t:1:twice", "t:1:absent", "t:1:twice"};
+  std::map<size_t, int> deliveries;
+  ASSERT_TRUE(
+      backend_
+          ->get_many_into(keys,
+                          [&](size_t index, std::span<const uint8_t> bytes) {
+                            ++deliveries[index];
+                            EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(bytes.data()),
+                                                       bytes.size()),
+                                      "v");
+                          })
+          .is_ok());
+  if (!stores()) {
+    EXPECT_TRUE(deliveries.empty());
+    return;
+  }
+  EXPECT_EQ(deliveries, (std::map<size_t, int>{{0, 1}, {2, 1}}));
+}
+
 TEST_P(Conformance, AddStoresOnlyWhenAbsent) {
   (void)backend_->remove("t:1:lease");  // a shared server may keep an earlier run's key
   AddMode mode;

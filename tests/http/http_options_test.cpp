@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "abi_client.hpp"
-#include "plugin_calls.hpp"
 #include "raw_http_server.hpp"
 
 namespace sitecache::testing {

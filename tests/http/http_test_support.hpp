@@ -18,7 +18,6 @@
 
 #include "abi_client.hpp"
 #include "nginx_server.hpp"
-#include "plugin_calls.hpp"
 
 namespace sitecache::testing {
 

@@ -118,13 +118,16 @@ class Calls {
       found[index] = std::string(value);
     });
   }
-  // values[i] is set for every found keys[i]; a second delivery replaces the first. (The
-  // memcached plugin delivers a key twice when the request names it twice; the map form
-  // above fails on that.)
+  // values[i] is set for every found keys[i]; a key delivered twice fails the test, also
+  // when the request names it twice.
   Call get_many(const std::vector<std::string>& keys,
                 std::vector<std::optional<std::string>>& values) const {
     values.assign(keys.size(), std::nullopt);
-    return get_many(keys, [&](size_t index, std::string_view value) { values[index] = value; });
+    return get_many(keys, [&](size_t index, std::string_view value) {
+      EXPECT_FALSE(index < values.size() && values[index].has_value())
+          << "index " << index << " delivered twice";
+      if (index < values.size()) values[index] = value;
+    });
   }
   Call get_many(const std::vector<std::string>& keys,
                 const std::function<void(size_t, std::string_view)>& deliver) const {
