@@ -51,10 +51,13 @@ TEST(ConfigErrors, SyntaxErrorUsesTheSourceName) {
 
 TEST(ConfigErrors, UnknownTopLevelKey) {
   EXPECT_EQ(parse_error("[cache.default]\n[caches.other]\n"),
-            "site.toml:2:2: unknown key \"caches\" in the top level (valid keys: cache, plugins)");
-  EXPECT_EQ(parse_error("verbose = true\n"),
-            "site.toml:1:1: unknown key \"verbose\" in the top level (valid keys: cache, "
+            "site.toml:2:2: unknown key \"caches\" in the top level (valid keys: cache, exec, "
             "plugins)");
+  EXPECT_EQ(parse_error("verbose = true\n"),
+            "site.toml:1:1: unknown key \"verbose\" in the top level (valid keys: cache, exec, "
+            "plugins)");
+  EXPECT_EQ(parse_error("[exec]\nbasedir = \".\"\n"),
+            "site.toml:2:1: unknown key \"basedir\" in [exec] (valid keys: base_dir)");
 }
 
 TEST(ConfigErrors, UnknownCacheKeyListsTheValidOnes) {

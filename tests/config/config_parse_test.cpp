@@ -93,6 +93,12 @@ TEST(ParseConfig, Origins) {
   EXPECT_EQ(origin, expected);
 }
 
+TEST(ParseConfig, ExecBaseDirIsRelativeToTheConfigFile) {
+  const Config config = parse_ok("[exec]\nbase_dir = \"site\"\n");
+  EXPECT_EQ(config.exec_base_dir, config.base_dir / "site");
+  EXPECT_TRUE(parse_ok("").exec_base_dir.empty());
+}
+
 TEST(ParseConfig, CullFrequencyZeroEmptiesTheStoreAsInDjango) {
   const Config config = parse_ok("[cache.pages]\ncull_frequency = 0\n");
   EXPECT_EQ(config.caches.at("pages").cull_frequency, 0);

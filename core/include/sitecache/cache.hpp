@@ -153,6 +153,19 @@ class SITECACHE_EXPORT Cache {
   // new one while another is open finishes the old one first.
   BuildSession begin_build();
 
+  // Builds that span processes (a Makefile running `sitecache exec` per page):
+  //   id = cache.start_shared_build()   once: claims a generation, as begin_build does
+  //   cache.join_build(id)              in each process; the session's finish() appends
+  //                                     its uses to the build's journal
+  //   cache.finish_shared_build(id)     once: merges the journal into the build record
+  // The journal is <config base_dir>/.sitecache/builds/<cache>-<id>.journal, append-only
+  // with one checksummed record per process, so concurrent processes never lose each
+  // other's uses and a torn append (a process killed mid-write) is ignored.
+  // join_build and finish_shared_build fail with not_found for an unknown id.
+  Result<uint64_t> start_shared_build();
+  Result<BuildSession> join_build(uint64_t id);
+  Result<BuildRecord> finish_shared_build(uint64_t id);
+
   // --- Steps whose results are files (outputs.hpp explains the contract) -------------
   // Makes `output` hold render()'s output for `step` over `inputs`: skipped when the
   // previous build left it unchanged, restored from the cache on a hit, rendered and

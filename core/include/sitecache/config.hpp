@@ -18,6 +18,8 @@
 //   busy_timeout_ms = 5000
 //   [plugins]
 //   path = ["build/plugins"]        # relative to the config file's directory
+//   [exec]
+//   base_dir = "."                  # `sitecache exec` keys paths relative to this
 //
 // Which file: an explicit path (--config), else $SITECACHE_CONFIG, else ./sitecache.toml,
 // else the embedded default (one cache "default" on SQLite at .sitecache/cache.db).
@@ -94,6 +96,9 @@ struct Config {
   std::vector<std::filesystem::path> plugin_path;
   // SITECACHE_DISABLE was set: every cache is to use the dummy backend.
   bool disabled = false;
+  // [exec] base_dir: paths under it enter `sitecache exec` keys relative to it, so two
+  // checkouts of a site share entries (ccache's base_dir). Empty: base_dir above.
+  std::filesystem::path exec_base_dir;
 };
 
 // Where load_config looks; every field optional.

@@ -372,6 +372,24 @@ void read_plugins(Reader& r, const toml::node& node, Config& config) {
   }
 }
 
+// [exec]: settings of `sitecache exec`.
+void read_exec(Reader& r, const toml::node& node, Config& config) {
+  const auto* table = node.as_table();
+  if (table == nullptr) {
+    r.wrong_type(node, "exec", "a table");
+    return;
+  }
+  for (const auto& [key, value] : *table) {
+    if (key.str() != "base_dir") {
+      r.unknown_key(key, "[exec]", "base_dir");
+      continue;
+    }
+    const std::optional<std::string> dir = r.string(value, "exec.base_dir");
+    if (dir && dir->empty()) r.error(value.source(), "exec.base_dir must not be empty");
+    if (dir && !dir->empty()) config.exec_base_dir = normal_directory(config.base_dir / *dir);
+  }
+}
+
 Result<Config> parse_toml(std::string_view text, const fs::path& source_name,
                           const fs::path& base_dir) {
   const std::string file = source_name.empty() ? "<config>" : source_name.string();
@@ -391,8 +409,10 @@ Result<Config> parse_toml(std::string_view text, const fs::path& source_name,
   for (const auto& [key, node] : root) {
     if (key.str() == "plugins") {
       read_plugins(r, node, config);
+    } else if (key.str() == "exec") {
+      read_exec(r, node, config);
     } else if (key.str() != "cache") {
-      r.unknown_key(key, "the top level", "cache, plugins");
+      r.unknown_key(key, "the top level", "cache, exec, plugins");
     } else if (const auto* caches = node.as_table()) {
       for (const auto& [name, cache] : *caches) read_cache(r, name, cache, config);
     } else {

@@ -9,13 +9,6 @@ namespace {
 // starts against one cache at the same moment.
 constexpr uint64_t kClaimAttempts = 1000;
 
-std::string encode_record_entry(std::string_view json_text, std::string_view label) {
-  EntryMeta meta;
-  meta.created_ms = now_ms();
-  meta.label = std::string(label);
-  return encode_entry(meta, json_text, PayloadCompression::zstd);
-}
-
 // The newest generation a build claimed; nullopt when no build has (or the head is
 // unreadable garbage). A backend failure is returned, whatever on_error says: the CLI
 // must not plan on an empty history.
@@ -29,6 +22,8 @@ Result<std::optional<uint64_t>> read_head(CacheImpl& impl) {
     return std::optional<uint64_t>();
   }
 }
+
+}  // namespace
 
 // Claims the next free generation with add, so two processes starting builds together get
 // different numbers; the head key is only a hint where to start probing. 0 when none
@@ -52,6 +47,8 @@ uint64_t claim_generation(CacheImpl& impl) {
   }
   return 0;
 }
+
+namespace {
 
 // Closes the state and returns the finished record (counters taken from the cache).
 BuildRecord close_state(BuildSession::State& state, CacheImpl& impl) {
@@ -145,6 +142,12 @@ void BuildSession::State::close_use(int64_t index, Use use, uint64_t micros, uin
   recorded.hit = recorded.hit || hit;
   recorded.cost_us = cost_us;
   if (!outputs.empty()) recorded.outputs = std::move(outputs);
+}
+
+const BuildRecordView* BuildSession::State::previous_record() {
+  std::call_once(previous_once_,
+                 [this] { load_previous(CacheInternals::of(*cache), compare_before); });
+  return previous ? &*previous : nullptr;
 }
 
 void BuildSession::State::carry_forward(size_t previous_index, int64_t parent) {
@@ -250,15 +253,32 @@ Result<BuildRecord> BuildSession::finish() {
   impl.flush_batch();
   const BuildRecord record = close_state(*state, impl);
   (void)FileHasher::shared().save();
+  if (!state->journal.empty()) {
+    if (Status s = append_to_journal(state->journal, record); !s) return s;
+    return record;
+  }
   if (record.generation == 0 || impl.settings.read_only) return record;
+  if (Status s = impl.settle(store_record(impl, record), "writing the build record"); !s) {
+    return s;
+  }
+  return record;
+}
 
+Status store_record(CacheImpl& impl, const BuildRecord& record) {
   Status stored = impl.write_raw(impl.keys.build_record(record.generation),
                                  encode_record_entry(record.encode(), "build-record"));
-  if (Status s = impl.settle(stored, "writing the build record"); !s) return s;
+  if (!stored) return stored;
   if (record.generation > kBuildRecordsKept) {
     (void)impl.remove_key(impl.keys.build_record(record.generation - kBuildRecordsKept));
   }
-  return record;
+  return Status::ok();
+}
+
+std::string encode_record_entry(std::string_view payload, std::string_view label) {
+  EntryMeta meta;
+  meta.created_ms = now_ms();
+  meta.label = std::string(label);
+  return encode_entry(meta, payload, PayloadCompression::zstd);
 }
 
 BuildSession Cache::begin_build() {
@@ -277,7 +297,7 @@ BuildSession Cache::begin_build() {
     Result<std::optional<uint64_t>> head = read_head(*impl_);
     current = head && head->has_value() ? **head + 1 : 0;
   }
-  state->load_previous(*impl_, current);
+  state->compare_before = current;
   {
     std::lock_guard lock(impl_->session_mutex);
     impl_->session = state;

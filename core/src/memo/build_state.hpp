@@ -3,6 +3,7 @@
 #ifndef SITECACHE_MEMO_BUILD_STATE_HPP
 #define SITECACHE_MEMO_BUILD_STATE_HPP
 
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,13 +22,20 @@ namespace sitecache {
 struct [[gnu::visibility("hidden")]] BuildSession::State {
   Cache* cache = nullptr;
   CacheCounters counters_at_start;
+  // A session of a build that spans processes (join_build): finish() appends to this
+  // journal instead of writing the record.
+  std::filesystem::path journal;
 
-  // The newest earlier finished build of this cache, in its stored form, when it is a
-  // binary record (version 2): file steps compare with it to skip unchanged outputs.
-  // Immutable once the session is open; read without the mutex.
+  // The newest finished build of this cache before generation `compare_before`, in its
+  // stored form, when it is a binary record (version 2): file steps compare with it to
+  // skip unchanged outputs. Loaded on first use (previous_record()), then immutable.
+  uint64_t compare_before = 0;
   std::string previous_bytes;
   std::optional<BuildRecordView> previous;
   std::vector<std::vector<uint32_t>> previous_children;  // use -> the uses nested in it
+  // The previous record, loading it on the first call; null when there is none.
+  // Thread-safe.
+  const BuildRecordView* previous_record();
 
   std::mutex mutex;  // guards everything below
   BuildRecord record;
@@ -52,8 +60,18 @@ struct [[gnu::visibility("hidden")]] BuildSession::State {
   void load_previous(CacheImpl & impl, uint64_t current);
 
  private:
+  std::once_flag previous_once_;
   void carry_forward_locked(size_t previous_index, int64_t parent, size_t depth);
 };
+
+// Claims the next free build generation with add (0 when the backend failed).
+uint64_t claim_generation(CacheImpl& impl);
+// A build record or head as the entry stored under its key.
+std::string encode_record_entry(std::string_view payload, std::string_view label);
+// Writes a finished record under its generation and drops the one kBuildRecordsKept older.
+Status store_record(CacheImpl& impl, const BuildRecord& record);
+// Appends a process's part of a shared build to its journal (shared_build.cpp).
+Status append_to_journal(const std::filesystem::path& journal, const BuildRecord& part);
 
 // What the record keeps of a step's inputs: each name with 64 bits of its typed digest,
 // plenty to say *which* input changed.

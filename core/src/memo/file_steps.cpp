@@ -65,8 +65,10 @@ uint64_t micros_since(Clock::time_point start) {
 // The previous build ran this step for this slot with the same key, and every output
 // still has the signature recorded then: nothing to do but record the use again.
 bool skip_unchanged(const FileCall& call) {
-  if (!call.session || !call.session->previous || call.freshen == Freshen::yes) return false;
-  const BuildRecordView& previous = *call.session->previous;
+  if (!call.session || call.freshen == Freshen::yes) return false;
+  const BuildRecordView* record = call.session->previous_record();
+  if (record == nullptr) return false;
+  const BuildRecordView& previous = *record;
   const std::optional<size_t> index = previous.find(call.step.name, call.slot);
   if (!index) return false;
   const BuildRecordView::Use use = previous.use(*index);
