@@ -52,6 +52,7 @@ BuildRecord sample_record() {
   other.key = "sc:1:" + std::string(32, 'c');
   other.slot = "posts/b.md";
   other.hit = false;
+  other.not_stored = "exit status 1";
   r.uses = {page, code, other};
   return r;
 }
@@ -126,7 +127,7 @@ TEST(BuildRecordFormat, ConsistentChecksumButBadFieldsIsRejected) {
     std::memcpy(&n, good.data() + 96, 4);
     return n;
   }();
-  const size_t uses_at = good.size() - 8 - 16 * 3 - 48 * 2 - 12 * 6 - 44 * 3;
+  const size_t uses_at = good.size() - 8 - 16 * 3 - 48 * 2 - 12 * 6 - 48 * 3;
   uint32_t first_key = 0;  // string 0 is the cache name, string 1 the first use's key
   std::memcpy(&first_key, good.data() + uses_at, 4);
   ASSERT_EQ(first_key, 1u) << "the uses table is not where this test expects it";
@@ -140,7 +141,7 @@ TEST(BuildRecordFormat, ConsistentChecksumButBadFieldsIsRejected) {
            Edit{"cache name out of range", 88, strings},
            Edit{"use count", 104, 4},
            Edit{"use key out of range", uses_at, strings},
-           Edit{"use parent pointing forward", uses_at + 44 + 12, 1},
+           Edit{"use parent pointing forward", uses_at + 48 + 12, 1},
            Edit{"use parent below -1", uses_at + 12, 0xFFFFFFF0u},
            Edit{"unknown flags", uses_at + 16, 2},
            Edit{"inputs past the table", uses_at + 20, 5},

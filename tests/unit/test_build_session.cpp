@@ -100,9 +100,10 @@ TEST(BuildRecordJson, EscapesAndRoundTripsAwkwardStrings) {
                                     {{control, "0123456789abcdef"}},
                                     {},
                                     -1,
-                                    0});
+                                    0,
+                                    {}});
   record.uses.push_back(
-      RecordedUse{"k:1:cd", "s", "bad\xff\xc3(\xed\xa0\x80.md", false, {}, {}, -1, 0});
+      RecordedUse{"k:1:cd", "s", "bad\xff\xc3(\xed\xa0\x80.md", false, {}, {}, -1, 0, {}});
 
   Result<BuildRecord> parsed = BuildRecord::from_json(record.to_json());
   ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string() << "\n" << record.to_json();

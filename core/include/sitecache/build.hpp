@@ -66,6 +66,8 @@ struct RecordedUse {
   // A step skipped because its outputs are unchanged carries its nested uses forward.
   int64_t parent = -1;
   uint64_t cost_us = 0;  // the render time the entry was stored with
+  // Why a miss was not stored (e.g. "exit status 1"); empty when it was.
+  std::string not_stored;
 };
 
 struct SITECACHE_EXPORT BuildRecord {

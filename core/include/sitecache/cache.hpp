@@ -17,6 +17,10 @@
 // entry that fails its checks (corrupt, truncated, wrong version) is a miss, is counted
 // as corrupt, and is removed. Expiry is checked on every read, whatever the backend.
 //
+// Inside an open build session (build.hpp), get and set are recorded as uses of the
+// steps "get" and "put", so the build's stats count them and `explain` and
+// `clear --stale` see them.
+//
 // read_only = true: get-type calls work; set, set_many, add and get_or_set's store are
 // skipped silently (a build must not fail); remove, touch, incr, incr_version and clear
 // return StatusCode::read_only.
@@ -79,6 +83,14 @@ struct EntryInfo {
   std::vector<std::string> blobs;  // a file step's entry: the backend keys of its blobs
 };
 
+// How set() stores a value beyond its timeout: the slot and tags a memoized render would
+// carry, so that `clear --slot/--tag`, `explain` and stale clearing reach plain values too.
+struct SetOptions {
+  Timeout timeout;
+  std::string slot;
+  std::vector<std::string> tags;
+};
+
 // Counters since the cache was opened in this process.
 struct CacheCounters {
   uint64_t hits = 0;
@@ -116,6 +128,7 @@ class SITECACHE_EXPORT Cache {
   // --- Django's low-level API ---------------------------------------------------------
   Result<std::optional<std::string>> get(std::string_view key);
   Status set(std::string_view key, std::string_view value, Timeout timeout = {});
+  Status set(std::string_view key, std::string_view value, const SetOptions& options);
   // Stores only if absent; true when stored. Atomic when the backend has add.
   Result<bool> add(std::string_view key, std::string_view value, Timeout timeout = {});
   // The stored value, or make()'s result after storing it (through add, so concurrent

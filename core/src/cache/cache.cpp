@@ -5,6 +5,7 @@
 
 #include "cache/cache_impl.hpp"
 #include "format/plain_key.hpp"
+#include "memo/build_state.hpp"
 
 namespace sitecache {
 namespace {
@@ -21,6 +22,17 @@ StoreOptions plain_options(std::string_view key, Timeout timeout) {
   options.timeout = timeout;
   options.label = std::string(key);
   return options;
+}
+
+// Records a plain get or set in the open build session, if any.
+void record_plain(CacheImpl& impl, std::string_view step, const std::string& backend_key,
+                  std::string_view slot, bool hit, std::vector<RecordedInput> inputs = {}) {
+  std::shared_ptr<BuildSession::State> session = impl.current_session();
+  if (!session) return;
+  const int64_t use =
+      session->open_use(backend_key, step, slot, std::move(inputs), current_parent(session.get()));
+  session->close_use(use, hit ? BuildSession::State::Use::hit : BuildSession::State::Use::miss, 0,
+                     0);
 }
 
 // The timeout that keeps what is left of an entry's lifetime (Django's incr does not
@@ -45,17 +57,32 @@ const CacheConfig& Cache::settings() const {
 }
 
 Result<std::optional<std::string>> Cache::get(std::string_view key) {
-  Result<std::optional<StoredValue>> stored =
-      impl_->lookup(impl_->keys.entry(plain_key_digest(key)));
+  const std::string bkey = impl_->keys.entry(plain_key_digest(key));
+  Result<std::optional<StoredValue>> stored = impl_->lookup(bkey);
   if (!stored) return stored.status();
+  record_plain(*impl_, "get", bkey, stored->has_value() ? (*stored)->info.slot : "",
+               stored->has_value());
   if (!stored->has_value()) return std::optional<std::string>();
   return std::optional<std::string>(std::move((*stored)->value));
 }
 
 Status Cache::set(std::string_view key, std::string_view value, Timeout timeout) {
-  return impl_->settle(
-      impl_->write(impl_->keys.entry(plain_key_digest(key)), value, plain_options(key, timeout)),
-      "set");
+  SetOptions options;
+  options.timeout = timeout;
+  return set(key, value, options);
+}
+
+Status Cache::set(std::string_view key, std::string_view value, const SetOptions& options) {
+  const std::string bkey = impl_->keys.entry(plain_key_digest(key));
+  StoreOptions store = plain_options(key, options.timeout);
+  store.slot = options.slot;
+  store.tags = options.tags;
+  std::shared_ptr<BuildSession::State> session = impl_->current_session();
+  if (session) store.generation = session->record.generation;
+  if (Status s = impl_->settle(impl_->write(bkey, value, store), "set"); !s) return s;
+  record_plain(*impl_, "put", bkey, options.slot, false,
+               {RecordedInput{"value", hash_bytes(value).hex().substr(0, 16)}});
+  return Status::ok();
 }
 
 Result<bool> Cache::add(std::string_view key, std::string_view value, Timeout timeout) {

@@ -173,6 +173,7 @@ std::string BuildRecord::to_json() const {
     w.close(']');
     w.key("parent").value(use.parent);
     w.key("cost_us").value(use.cost_us);
+    if (!use.not_stored.empty()) w.key("not_stored").value(use.not_stored);
     w.key("outputs").open('[');
     for (const RecordedOutput& o : use.outputs) {
       w.open('{');
@@ -236,6 +237,7 @@ Result<BuildRecord> BuildRecord::from_json(std::string_view text) {
       }
       use.parent = u.value("parent", int64_t{-1});
       use.cost_us = u.value("cost_us", uint64_t{0});
+      use.not_stored = u.value("not_stored", std::string());
       const json outputs_json = u.value("outputs", json::array());
       for (const auto& o : outputs_json) {
         RecordedOutput out;

@@ -17,7 +17,7 @@ namespace {
 constexpr char kMagic[4] = {'S', 'C', 'B', 'R'};
 constexpr size_t kHeaderSize = 8 + 80 + 28;
 constexpr size_t kStepSize = 4 + 8 * 4;
-constexpr size_t kUseSize = 4 * 9 + 8;
+constexpr size_t kUseSize = 4 * 9 + 8 + 4;
 constexpr size_t kInputSize = 4 + 8;
 constexpr size_t kOutputSize = 4 + 4 + 16 + 8 * 3;
 constexpr size_t kIndexSize = 8 + 4 + 4;
@@ -134,13 +134,14 @@ std::string encode_build_record(const BuildRecord& r) {
   StringTable strings;
   const uint32_t cache = strings.ref(r.cache);
   struct Row {
-    uint32_t key, step, slot;
+    uint32_t key, step, slot, not_stored;
   };
   std::vector<Row> rows;
   rows.reserve(r.uses.size());
   size_t inputs = 0, outputs = 0;
   for (const RecordedUse& u : r.uses) {
-    rows.push_back({strings.ref(u.key), strings.ref(u.step), strings.ref(u.slot)});
+    rows.push_back(
+        {strings.ref(u.key), strings.ref(u.step), strings.ref(u.slot), strings.ref(u.not_stored)});
     for (const RecordedInput& in : u.inputs) (void)strings.ref(in.name);
     for (const RecordedOutput& o : u.outputs) (void)strings.ref(o.path);
     inputs += u.inputs.size();
@@ -171,6 +172,7 @@ std::string encode_build_record(const BuildRecord& r) {
     w.put(next_output);
     w.put(static_cast<uint32_t>(u.outputs.size()));
     w.put(u.cost_us);
+    w.put(rows[i].not_stored);
     next_input += static_cast<uint32_t>(u.inputs.size());
     next_output += static_cast<uint32_t>(u.outputs.size());
   }
@@ -258,7 +260,7 @@ Status BuildRecordView::validate() {
   }
   for (size_t i = 0; i < use_count_; ++i) {
     const size_t at = uses_at_ + kUseSize * i;
-    if (!is_string(at) || !is_string(at + 4) || !is_string(at + 8)) {
+    if (!is_string(at) || !is_string(at + 4) || !is_string(at + 8) || !is_string(at + 44)) {
       return corrupt("use string out of range");
     }
     const int32_t parent = load<int32_t>(bytes_, at + 12);
@@ -315,6 +317,7 @@ BuildRecordView::Use BuildRecordView::use(size_t index) const {
   u.first_output = load<uint32_t>(bytes_, at + 28);
   u.output_count = load<uint32_t>(bytes_, at + 32);
   u.cost_us = load<uint64_t>(bytes_, at + 36);
+  u.not_stored = string(load<uint32_t>(bytes_, at + 44));
   return u;
 }
 
@@ -383,6 +386,7 @@ BuildRecord BuildRecordView::materialize() const {
     out.hit = u.hit;
     out.parent = u.parent;
     out.cost_us = u.cost_us;
+    out.not_stored = std::string(u.not_stored);
     for (uint32_t k = 0; k < u.input_count; ++k) {
       const Input in = input(u.first_input + k);
       out.inputs.push_back(RecordedInput{std::string(in.name), input_digest_hex(in.digest)});

@@ -17,7 +17,7 @@
 //   steps       := (name:str hits:u64 misses:u64 saved_us:u64 render_us:u64)[step_count]
 //   uses        := (key:str step:str slot:str parent:i32 flags:u32 first_input:u32
 //                   input_count:u32 first_output:u32 output_count:u32
-//                   cost_us:u64)[use_count]
+//                   cost_us:u64 not_stored:str)[use_count]
 //                  parent: -1, or the index of an earlier use; flags bit 0: hit, the
 //                  other bits 0; the input and output ranges lie within their tables
 //   inputs      := (name:str digest:u8[8])[input_count]
@@ -74,6 +74,7 @@ class BuildRecordView {
     bool hit = false;
     uint32_t first_input = 0, input_count = 0, first_output = 0, output_count = 0;
     uint64_t cost_us = 0;
+    std::string_view not_stored;
   };
 
   uint64_t generation() const;

@@ -105,6 +105,11 @@ UseExplanation explain_use(const std::vector<BuildRecord>& records, size_t index
                   "; the entry was evicted, expired, cleared or corrupt";
     }
   }
+  if (before != nullptr && !before->not_stored.empty() && e.reason == MissReason::entry_missing) {
+    e.message = "miss: build #" + std::to_string(e.previous_build) +
+                " ran this step but did not store it (" + before->not_stored + ")";
+  }
+  if (!use.not_stored.empty()) e.message += "; not stored: " + use.not_stored;
   return e;
 }
 

@@ -122,7 +122,8 @@ int64_t BuildSession::State::open_use(std::string_view key, std::string_view ste
 }
 
 void BuildSession::State::close_use(int64_t index, Use use, uint64_t micros, uint64_t cost_us,
-                                    std::vector<RecordedOutput> outputs) {
+                                    std::vector<RecordedOutput> outputs,
+                                    std::string_view not_stored) {
   const bool hit = use == Use::hit;
   std::lock_guard lock(mutex);
   if (finished || index < 0 || static_cast<size_t>(index) >= record.uses.size()) return;
@@ -142,6 +143,7 @@ void BuildSession::State::close_use(int64_t index, Use use, uint64_t micros, uin
   recorded.hit = recorded.hit || hit;
   recorded.cost_us = cost_us;
   if (!outputs.empty()) recorded.outputs = std::move(outputs);
+  recorded.not_stored = std::string(not_stored);
 }
 
 const BuildRecordView* BuildSession::State::previous_record() {

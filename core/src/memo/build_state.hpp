@@ -52,7 +52,7 @@ struct [[gnu::visibility("hidden")]] BuildSession::State {
   // `cost_us` the render time the entry is stored with. A key used several times in one
   // build is recorded once, as a hit if any use was a hit (the entry was available).
   void close_use(int64_t index, Use use, uint64_t micros, uint64_t cost_us,
-                 std::vector<RecordedOutput> outputs = {});
+                 std::vector<RecordedOutput> outputs = {}, std::string_view not_stored = {});
   // Records the previous build's use `previous_index` and every use nested in it again,
   // as hits: a step skipped because its outputs are unchanged still used them.
   void carry_forward(size_t previous_index, int64_t parent);

@@ -52,8 +52,8 @@ struct FileCall {
                : -1;
   }
   void close(int64_t use, Use how, uint64_t micros, uint64_t cost_us,
-             std::vector<RecordedOutput> recorded) const {
-    if (session) session->close_use(use, how, micros, cost_us, std::move(recorded));
+             std::vector<RecordedOutput> recorded, std::string_view not_stored = {}) const {
+    if (session) session->close_use(use, how, micros, cost_us, std::move(recorded), not_stored);
   }
 };
 
@@ -212,7 +212,8 @@ Result<FileOutcome> Cache::memoize_files(const Step& step, const Inputs& inputs,
   const uint64_t cost_us = micros_since(start);
   FileOutcome outcome{FileOutcome::Source::rendered, std::move(result.value), 0};
   if (result.store == StepRun::Store::no) {
-    call.close(use, Use::miss, cost_us, cost_us, {});
+    call.close(use, Use::miss, cost_us, cost_us, {},
+               result.why_not.empty() ? "not stored" : result.why_not);
     return outcome;
   }
   Manifest manifest;
