@@ -53,6 +53,12 @@ Cache& Context::cache() {
   return caches()[options_.cache.empty() ? "default" : options_.cache];
 }
 
+Cache& Context::build_cache() {
+  check_cache_name();
+  if (!build_caches_) build_caches_.emplace(config());
+  return (*build_caches_)[options_.cache.empty() ? "default" : options_.cache];
+}
+
 std::vector<Cache*> Context::selected_caches() {
   if (!options_.cache.empty()) return {&cache()};
   std::vector<Cache*> all;

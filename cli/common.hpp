@@ -68,6 +68,9 @@ class Context {
   Caches& caches();
   // The cache named by --cache ("default" when not given); exit 2 when there is none.
   Cache& cache();
+  // The same cache as a build step uses it: with its configured on_error, so that a
+  // backend failure is a miss and a warning rather than a failed step.
+  Cache& build_cache();
   // The --cache cache, or every configured cache when --cache was not given.
   std::vector<Cache*> selected_caches();
   // Validates --cache against the configuration (exit 2) without opening anything.
@@ -77,6 +80,7 @@ class Context {
   const GlobalOptions& options_;
   std::optional<Config> config_;
   std::optional<Caches> caches_;
+  std::optional<Caches> build_caches_;
 };
 
 // A verb's body, run after a successful parse; returns the exit code.
@@ -107,6 +111,12 @@ void add_kv_commands(CLI::App& app, Context& context, Verbs& verbs);
 void add_explain_command(CLI::App& app, Context& context, Verbs& verbs);
 void add_plugins_command(CLI::App& app, Context& context, Verbs& verbs);
 void add_config_command(CLI::App& app, Context& context, Verbs& verbs);
+void add_exec_command(CLI::App& app, Context& context, Verbs& verbs);
+void add_build_command(CLI::App& app, Context& context, Verbs& verbs);
+void add_key_command(CLI::App& app, Context& context, Verbs& verbs);
+// `exec` without '--' before its command is a usage error (CliError), found before the
+// parser would misread the command's own options.
+void check_exec_separator(int argc, char** argv);
 
 // Command-line values, parsed with the library's own rules; exit 2 naming the option.
 std::chrono::milliseconds parse_duration_arg(std::string_view option, std::string_view text);

@@ -71,6 +71,9 @@ void configure(CLI::App& app, GlobalOptions& globals, Context& context, Verbs& v
   add_explain_command(app, context, verbs);
   add_plugins_command(app, context, verbs);
   add_config_command(app, context, verbs);
+  add_exec_command(app, context, verbs);
+  add_build_command(app, context, verbs);
+  add_key_command(app, context, verbs);
 }
 
 // Reports a command line CLI11 refused: an unknown verb by name, anything else as CLI11
@@ -118,6 +121,13 @@ int run(int argc, char** argv) {
   CLI::App app("sitecache: the build cache of static-site generators", "sitecache");
   Verbs verbs;
   configure(app, globals, context, verbs);
+  try {
+    check_exec_separator(argc, argv);
+  } catch (const CliError& e) {
+    print_lines("sitecache: error: ", e.what());
+    print_usage_hint(verbs, app.get_subcommand("exec"), "sitecache exec");
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

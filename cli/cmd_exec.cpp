@@ -1,0 +1,282 @@
+// `sitecache exec [options] -- COMMAND [ARGS...]`: memoize any command, the way ccache
+// memoizes compilers. On a miss the command runs (its streams pass through and are kept);
+// on a hit its declared outputs are restored, its streams replayed and its exit status
+// returned, without running it. The files are handled by the core (Cache::memoize_files);
+// this verb builds the key and runs the process.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <memory>
+
+#include "common.hpp"
+#include "exec_inputs.hpp"
+#include "exec_process.hpp"
+#include "exec_result.hpp"
+#include "output.hpp"
+
+namespace sitecache::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ExecOptions {
+  std::string step;
+  std::vector<std::string> ins, outs, envs, tags;
+  std::string slot, base_dir;
+  bool stdin_read = false;
+  bool cache_failures = false;
+  bool require_inputs = false;
+  bool verbose = false;
+  std::vector<std::string> command;
+};
+
+// "--step NAME[@VERSION]"; by default the command's base name, version 1.
+Step parse_step(const ExecOptions& o) {
+  if (o.step.empty()) return Step{fs::path(o.command.front()).filename().string(), 1};
+  const size_t at = o.step.rfind('@');
+  if (at == std::string::npos) return Step{o.step, 1};
+  const std::string version = o.step.substr(at + 1);
+  char* end = nullptr;
+  const unsigned long long number = std::strtoull(version.c_str(), &end, 10);
+  if (at == 0 || version.empty() || *end != '\0' || version.front() == '-') {
+    usage_error("--step '" + o.step + "': expected NAME or NAME@VERSION (a whole number)");
+  }
+  return Step{o.step.substr(0, at), number};
+}
+
+void check_options(const ExecOptions& o) {
+  for (const std::string& name : o.envs) {
+    if (!is_env_name(name)) {
+      usage_error("--env '" + name +
+                  "': name one environment variable (letters, digits, '_'); its value is read "
+                  "from the environment");
+    }
+  }
+  for (const std::string& out : o.outs) {
+    std::error_code ec;
+    if (out.empty()) usage_error("--out must not be empty");
+    if (out.back() == '/' || fs::is_directory(out, ec)) {
+      usage_error("--out " + out + " is a directory; --out names output files");
+    }
+  }
+}
+
+std::string read_stdin() {
+  std::string data;
+  char buffer[1 << 16];
+  ssize_t n = 0;
+  while ((n = ::read(0, buffer, sizeof buffer)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(std::string("cannot read standard input: ") + std::strerror(errno));
+    data.append(buffer, static_cast<size_t>(n));
+  }
+  return data;
+}
+
+void write_fd(int fd, const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Whether any input changed while the command ran (ccache's rule: an mtime at or after
+// the start), naming the first one.
+std::optional<std::string> modified_since(const std::vector<fs::path>& inputs, int64_t start_ns) {
+  for (const fs::path& input : inputs) {
+    std::error_code ec;
+    const auto time = fs::last_write_time(input, ec);
+    if (ec) return input.string() + " disappeared";
+    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::file_clock::to_sys(time).time_since_epoch())
+                           .count();
+    if (ns >= start_ns) return input.string() + " was modified while the command ran";
+  }
+  return std::nullopt;
+}
+
+// The session the call records into: the build named by $SITECACHE_BUILD, else a build
+// of its own.
+std::optional<BuildSession> open_session(Cache& cache) {
+  const char* id = std::getenv("SITECACHE_BUILD");
+  if (id == nullptr || *id == '\0') return cache.begin_build();
+  char* end = nullptr;
+  const unsigned long long number = std::strtoull(id, &end, 10);
+  if (*end == '\0') {
+    Result<BuildSession> joined = cache.join_build(number);
+    if (joined) return std::move(*joined);
+    std::fprintf(stderr, "sitecache: warning: SITECACHE_BUILD=%s: %s; not recorded\n", id,
+                 joined.status().message().c_str());
+  } else {
+    std::fprintf(stderr, "sitecache: warning: SITECACHE_BUILD=%s is not a build id; not recorded\n",
+                 id);
+  }
+  return std::nullopt;
+}
+
+// What a miss ran, for the exit status and --verbose.
+struct Ran {
+  bool ran = false;
+  CommandResult result;
+  std::string not_stored;
+};
+
+int run_exec(Context& context, const ExecOptions& o) {
+  check_options(o);
+  const Step step = parse_step(o);
+  const std::optional<fs::path> executable = find_executable(o.command.front());
+  if (!executable) {
+    std::fprintf(stderr, "sitecache: error: %s: command not found\n", o.command.front().c_str());
+    return 127;
+  }
+  ExpandedInputs inputs = expand_inputs(o.ins);
+  for (const std::string& pattern : inputs.empty_patterns) {
+    if (o.require_inputs) usage_error("--in '" + pattern + "' matches nothing");
+    std::fprintf(stderr, "sitecache: warning: --in '%s' matches nothing\n", pattern.c_str());
+  }
+  ExecKey key{o.command, *executable, inputs.files, o.envs, std::nullopt};
+  if (o.stdin_read) key.stdin_bytes = read_stdin();
+
+  Cache& cache = context.build_cache();
+  const Config& config = context.config();
+  const BaseDir base(o.base_dir.empty()
+                         ? (config.exec_base_dir.empty() ? config.base_dir : config.exec_base_dir)
+                         : fs::absolute(o.base_dir).lexically_normal());
+  Inputs keyed = exec_inputs(key, base, FileHasher::shared());
+  check(keyed.status());
+  std::vector<fs::path> outputs(o.outs.begin(), o.outs.end());
+  MemoOptions options;
+  options.slot = o.slot;
+  options.tags = o.tags;
+
+  std::optional<BuildSession> session = open_session(cache);
+  Ran ran;
+  auto run = [&] {
+    const int64_t start = wall_ns();
+    ran.ran = true;
+    ran.result =
+        run_command(*executable, o.command, o.stdin_read ? StdinSource::bytes : StdinSource::none,
+                    key.stdin_bytes.value_or(""));
+    const CommandResult& r = ran.result;
+    if (r.signal != 0) {
+      ran.not_stored = "killed by signal " + std::to_string(r.signal);
+    } else if (r.exit_status != 0 && !o.cache_failures) {
+      ran.not_stored = "exit status " + std::to_string(r.exit_status);
+    } else if (std::optional<std::string> changed = modified_since(key.inputs, start)) {
+      ran.not_stored = *changed;
+    }
+    StepRun step_run;
+    step_run.value = ExecResult{r.exit_status, r.out, r.err}.encode();
+    if (!ran.not_stored.empty()) {
+      step_run.store = StepRun::Store::no;
+      step_run.why_not = ran.not_stored;
+    }
+    return step_run;
+  };
+  Result<FileOutcome> outcome = cache.memoize_files(step, keyed, outputs, run, options);
+  if (session) (void)session->finish();
+  (void)FileHasher::shared().save();
+
+  check(outcome.status());  // e.g. a declared output missing after the run
+  if (ran.ran) {
+    if (o.verbose) {
+      std::fprintf(stderr, "sitecache: exec %s: miss, ran the command%s%s\n", step.name.c_str(),
+                   ran.not_stored.empty() ? "" : "; not cached: ", ran.not_stored.c_str());
+    }
+    return ran.result.signal != 0 ? 128 + ran.result.signal : ran.result.exit_status;
+  }
+  std::optional<ExecResult> stored = ExecResult::decode(outcome->value);
+  if (!stored) fail("the stored result of " + step.name + " is not a command's result");
+  write_fd(1, stored->out);
+  write_fd(2, stored->err);
+  if (o.verbose) {
+    std::fprintf(stderr, "sitecache: exec %s: hit, %llu of %zu outputs written\n",
+                 step.name.c_str(), static_cast<unsigned long long>(outcome->written),
+                 outputs.size());
+  }
+  return stored->exit_status;
+}
+
+}  // namespace
+
+void check_exec_separator(int argc, char** argv) {
+  // The verb is the first word that is neither a global option nor its value.
+  int at = 1;
+  while (at < argc) {
+    const std::string_view arg = argv[at];
+    if (arg == "--cache" || arg == "--config") {
+      at += 2;
+    } else if (arg.starts_with("-")) {
+      ++at;
+    } else {
+      break;
+    }
+  }
+  if (at >= argc || std::string_view(argv[at]) != "exec") return;
+  for (int i = at + 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--" || arg == "--help" || arg == "-h") return;
+  }
+  usage_error("exec needs '--' before the command: sitecache exec [options] -- COMMAND [ARGS...]");
+}
+
+void add_exec_command(CLI::App& app, Context& context, Verbs& verbs) {
+  auto o = std::make_shared<ExecOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "exec", "Run COMMAND, or replay its stored outputs, streams and exit status");
+  cmd->add_option("--step", o->step, "The step's name and version (default: the command's name)")
+      ->type_name("NAME[@VERSION]");
+  cmd->add_option("--in", o->ins, "An input: a file, a directory, or a quoted glob (repeatable)")
+      ->type_name("PATH")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--out", o->outs, "An output file the command writes (repeatable)")
+      ->type_name("PATH")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--env", o->envs, "An environment variable the command reads (repeatable)")
+      ->type_name("NAME")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_flag("--stdin", o->stdin_read, "The command reads stdin: it becomes part of the key");
+  cmd->add_option("--base-dir", o->base_dir,
+                  "Paths under DIR count relative to it (default: [exec] base_dir, else the "
+                  "config file's directory)")
+      ->type_name("DIR");
+  cmd->add_option("--slot", o->slot, "The slot for explain and clear (default: the first --out)")
+      ->type_name("SLOT");
+  cmd->add_option("--tag", o->tags, "A tag for clear --tag (repeatable)")
+      ->type_name("TAG")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_flag("--cache-failures", o->cache_failures, "Store runs that exit non-zero too");
+  cmd->add_flag("--require-inputs", o->require_inputs,
+                "An --in glob that matches nothing is an error");
+  cmd->add_flag("-v,--verbose", o->verbose,
+                "Say on stderr whether it hit and why a run is not stored");
+  cmd->add_option("COMMAND", o->command, "The command and its arguments, after --")->required();
+  cmd->footer(
+      "Exit status: the command's (stored or fresh); 127 when it is not found; 2 for a usage "
+      "error;\n1 when sitecache itself fails. Runs that exit non-zero, die by a signal, or "
+      "see an input\nchange while they run are not stored. $SITECACHE_BUILD joins a build "
+      "started by\n'sitecache build start'.");
+  verbs.add(cmd,
+            "sitecache exec [--step NAME[@V]] [--in PATH]... [--out PATH]... [--env NAME]... "
+            "[--stdin] -- COMMAND [ARGS...]",
+            [&context, o] { return run_exec(context, *o); });
+}
+
+}  // namespace sitecache::cli
