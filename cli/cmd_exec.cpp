@@ -3,9 +3,9 @@
 // on a hit its declared outputs are restored, its streams replayed and its exit status
 // returned, without running it. The files are handled by the core (Cache::memoize_files);
 // this verb builds the key and runs the process.
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -87,42 +87,37 @@ void write_fd(int fd, const std::string& bytes) {
   }
 }
 
-int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// What an input looked like before the run: any difference afterwards means the command
+// (or something else) changed it while it ran, and the run is not stored. Comparing with
+// the file's own earlier state avoids comparing file timestamps (coarse, filesystem
+// clock) with a process clock.
+struct InputState {
+  fs::path path;
+  struct stat st {};
+  bool present = false;
+};
 
-// Whether any input changed while the command ran (ccache's rule: an mtime at or after
-// the start), naming the first one.
-std::optional<std::string> modified_since(const std::vector<fs::path>& inputs, int64_t start_ns) {
+std::vector<InputState> snapshot(const std::vector<fs::path>& inputs) {
+  std::vector<InputState> states;
   for (const fs::path& input : inputs) {
-    std::error_code ec;
-    const auto time = fs::last_write_time(input, ec);
-    if (ec) return input.string() + " disappeared";
-    const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                           std::chrono::file_clock::to_sys(time).time_since_epoch())
-                           .count();
-    if (ns >= start_ns) return input.string() + " was modified while the command ran";
+    InputState state{input};
+    state.present = ::stat(input.c_str(), &state.st) == 0;
+    states.push_back(state);
   }
-  return std::nullopt;
+  return states;
 }
 
-// The session the call records into: the build named by $SITECACHE_BUILD, else a build
-// of its own.
-std::optional<BuildSession> open_session(Cache& cache) {
-  const char* id = std::getenv("SITECACHE_BUILD");
-  if (id == nullptr || *id == '\0') return cache.begin_build();
-  char* end = nullptr;
-  const unsigned long long number = std::strtoull(id, &end, 10);
-  if (*end == '\0') {
-    Result<BuildSession> joined = cache.join_build(number);
-    if (joined) return std::move(*joined);
-    std::fprintf(stderr, "sitecache: warning: SITECACHE_BUILD=%s: %s; not recorded\n", id,
-                 joined.status().message().c_str());
-  } else {
-    std::fprintf(stderr, "sitecache: warning: SITECACHE_BUILD=%s is not a build id; not recorded\n",
-                 id);
+std::optional<std::string> modified_since(const std::vector<InputState>& before) {
+  for (const InputState& was : before) {
+    struct stat now {};
+    const bool present = ::stat(was.path.c_str(), &now) == 0;
+    const bool same = present == was.present &&
+                      (!present || (now.st_size == was.st.st_size && now.st_ino == was.st.st_ino &&
+                                    now.st_mtim.tv_sec == was.st.st_mtim.tv_sec &&
+                                    now.st_mtim.tv_nsec == was.st.st_mtim.tv_nsec &&
+                                    now.st_ctim.tv_sec == was.st.st_ctim.tv_sec &&
+                                    now.st_ctim.tv_nsec == was.st.st_ctim.tv_nsec));
+    if (!same) return was.path.string() + " was modified while the command ran";
   }
   return std::nullopt;
 }
@@ -162,10 +157,12 @@ int run_exec(Context& context, const ExecOptions& o) {
   options.slot = o.slot;
   options.tags = o.tags;
 
-  std::optional<BuildSession> session = open_session(cache);
+  // The build named by $SITECACHE_BUILD, else a build of its own.
+  std::optional<BuildSession> session = join_named_build(cache);
+  if (!session && !named_build()) session = cache.begin_build();
   Ran ran;
   auto run = [&] {
-    const int64_t start = wall_ns();
+    const std::vector<InputState> before = snapshot(key.inputs);
     ran.ran = true;
     ran.result =
         run_command(*executable, o.command, o.stdin_read ? StdinSource::bytes : StdinSource::none,
@@ -175,7 +172,7 @@ int run_exec(Context& context, const ExecOptions& o) {
       ran.not_stored = "killed by signal " + std::to_string(r.signal);
     } else if (r.exit_status != 0 && !o.cache_failures) {
       ran.not_stored = "exit status " + std::to_string(r.exit_status);
-    } else if (std::optional<std::string> changed = modified_since(key.inputs, start)) {
+    } else if (std::optional<std::string> changed = modified_since(before)) {
       ran.not_stored = *changed;
     }
     StepRun step_run;
@@ -212,7 +209,8 @@ int run_exec(Context& context, const ExecOptions& o) {
 
 }  // namespace
 
-void check_exec_separator(int argc, char** argv) {
+std::vector<char*> split_exec_command(int argc, char** argv, std::vector<std::string>& command) {
+  std::vector<char*> words(argv, argv + argc);
   // The verb is the first word that is neither a global option nor its value.
   int at = 1;
   while (at < argc) {
@@ -225,10 +223,15 @@ void check_exec_separator(int argc, char** argv) {
       break;
     }
   }
-  if (at >= argc || std::string_view(argv[at]) != "exec") return;
+  if (at >= argc || std::string_view(argv[at]) != "exec") return words;
   for (int i = at + 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg == "--" || arg == "--help" || arg == "-h") return;
+    if (arg == "--help" || arg == "-h") return words;
+    if (arg == "--") {
+      command.assign(argv + i + 1, argv + argc);
+      words.resize(static_cast<size_t>(i));
+      return words;
+    }
   }
   usage_error("exec needs '--' before the command: sitecache exec [options] -- COMMAND [ARGS...]");
 }
@@ -267,8 +270,8 @@ void add_exec_command(CLI::App& app, Context& context, Verbs& verbs) {
                 "An --in glob that matches nothing is an error");
   cmd->add_flag("-v,--verbose", o->verbose,
                 "Say on stderr whether it hit and why a run is not stored");
-  cmd->add_option("COMMAND", o->command, "The command and its arguments, after --")->required();
   cmd->footer(
+      "The command and its arguments follow '--'.\n"
       "Exit status: the command's (stored or fresh); 127 when it is not found; 2 for a usage "
       "error;\n1 when sitecache itself fails. Runs that exit non-zero, die by a signal, or "
       "see an input\nchange while they run are not stored. $SITECACHE_BUILD joins a build "
@@ -276,7 +279,11 @@ void add_exec_command(CLI::App& app, Context& context, Verbs& verbs) {
   verbs.add(cmd,
             "sitecache exec [--step NAME[@V]] [--in PATH]... [--out PATH]... [--env NAME]... "
             "[--stdin] -- COMMAND [ARGS...]",
-            [&context, o] { return run_exec(context, *o); });
+            [&context, o] {
+              o->command = context.options().exec_command;
+              if (o->command.empty()) usage_error("exec needs a command after '--'");
+              return run_exec(context, *o);
+            });
 }
 
 }  // namespace sitecache::cli

@@ -16,6 +16,8 @@ struct KvOptions {
   std::string file;  // put: input ("-" or empty = stdin); get: output (empty = stdout)
   std::string ttl;
   CLI::Option* ttl_option = nullptr;
+  std::string slot;               // put
+  std::vector<std::string> tags;  // put
 };
 
 std::string read_stream(std::FILE* in, const std::string& name) {
@@ -55,7 +57,9 @@ std::string absent(const std::string& key, const Cache& cache) {
 int run_get(Context& context, const KvOptions& o) {
   const std::string& key = checked_key(o);
   Cache& cache = context.cache();
+  std::optional<BuildSession> build = join_named_build(cache);
   std::optional<std::string> value = take(cache.get(key));
+  if (build) (void)build->finish();
   if (!value) not_found(absent(key, cache));
   if (o.file.empty() || o.file == "-") {
     write_stdout(*value);
@@ -73,7 +77,13 @@ int run_put(Context& context, const KvOptions& o) {
   // script asking explicitly must hear about it.
   if (cache.settings().read_only) fail("cache '" + cache.name() + "' is read_only; put refused");
   std::string value = read_input(o.file);
-  check(cache.set(key, value, timeout));
+  SetOptions options;
+  options.timeout = timeout;
+  options.slot = o.slot;
+  options.tags = o.tags;
+  std::optional<BuildSession> build = join_named_build(cache);
+  check(cache.set(key, value, options));
+  if (build) check(build->finish().status());
   return kExitOk;
 }
 
@@ -109,7 +119,13 @@ void add_kv_commands(CLI::App& app, Context& context, Verbs& verbs) {
   put->ttl_option =
       cmd->add_option("--ttl", put->ttl, "Expire after DUR (e.g. 90s, 7d); 'none': never")
           ->type_name("DUR");
-  verbs.add(cmd, "sitecache put [--cache NAME] KEY [FILE|-] [--ttl DUR]",
+  cmd->add_option("--slot", put->slot, "The slot, for explain and clear --slot")->type_name("SLOT");
+  cmd->add_option("--tag", put->tags, "A tag, for clear --tag (repeatable)")
+      ->type_name("TAG")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->footer("With $SITECACHE_BUILD set, the put is recorded in that build.");
+  verbs.add(cmd, "sitecache put [--cache NAME] KEY [FILE|-] [--ttl DUR] [--slot S] [--tag T]...",
             [&context, put] { return run_put(context, *put); });
 
   auto del = std::make_shared<KvOptions>();

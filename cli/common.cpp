@@ -1,5 +1,8 @@
 #include "common.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "sitecache/units.hpp"
 
 namespace sitecache::cli {
@@ -64,6 +67,28 @@ std::vector<Cache*> Context::selected_caches() {
   std::vector<Cache*> all;
   for (const std::string& name : caches().names()) all.push_back(caches().find(name));
   return all;
+}
+
+bool named_build() {
+  const char* id = std::getenv("SITECACHE_BUILD");
+  return id != nullptr && *id != '\0';
+}
+
+std::optional<BuildSession> join_named_build(Cache& cache) {
+  if (!named_build()) return std::nullopt;
+  const char* id = std::getenv("SITECACHE_BUILD");
+  char* end = nullptr;
+  const unsigned long long number = std::strtoull(id, &end, 10);
+  if (*end == '\0' && number > 0) {
+    Result<BuildSession> joined = cache.join_build(number);
+    if (joined) return std::move(*joined);
+    std::fprintf(stderr, "sitecache: warning: SITECACHE_BUILD=%s: %s; not recorded\n", id,
+                 joined.status().message().c_str());
+  } else {
+    std::fprintf(stderr, "sitecache: warning: SITECACHE_BUILD=%s is not a build id; not recorded\n",
+                 id);
+  }
+  return std::nullopt;
 }
 
 const Verbs::Verb* Verbs::find(const CLI::App* command) const {

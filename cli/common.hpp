@@ -53,6 +53,9 @@ T take(Result<T> result) {
 struct GlobalOptions {
   std::string cache;   // --cache; empty when not given (then "default")
   std::string config;  // --config; empty when not given
+  // `exec`: everything after its '--', kept away from the option parser (CLI11 would
+  // read an option-like word of the command, or take '--' as the end of a list option).
+  std::vector<std::string> exec_command;
 };
 
 // The configuration and caches of one invocation, loaded on first use. Caches are opened
@@ -114,9 +117,16 @@ void add_config_command(CLI::App& app, Context& context, Verbs& verbs);
 void add_exec_command(CLI::App& app, Context& context, Verbs& verbs);
 void add_build_command(CLI::App& app, Context& context, Verbs& verbs);
 void add_key_command(CLI::App& app, Context& context, Verbs& verbs);
-// `exec` without '--' before its command is a usage error (CliError), found before the
-// parser would misread the command's own options.
-void check_exec_separator(int argc, char** argv);
+// Splits an `exec` command line at its '--': the words before it for the parser, the
+// command after it into `command`. Other command lines pass through whole. `exec`
+// without '--' is a usage error (CliError).
+std::vector<char*> split_exec_command(int argc, char** argv, std::vector<std::string>& command);
+
+// $SITECACHE_BUILD: the build (`sitecache build start`) a command's cache work joins.
+bool named_build();
+// A session of that build, or nullopt when none is named or it cannot be joined (then
+// with one warning: a build step must not fail over its bookkeeping).
+std::optional<BuildSession> join_named_build(Cache& cache);
 
 // Command-line values, parsed with the library's own rules; exit 2 naming the option.
 std::chrono::milliseconds parse_duration_arg(std::string_view option, std::string_view text);

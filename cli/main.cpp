@@ -121,15 +121,16 @@ int run(int argc, char** argv) {
   CLI::App app("sitecache: the build cache of static-site generators", "sitecache");
   Verbs verbs;
   configure(app, globals, context, verbs);
+  std::vector<char*> words;
   try {
-    check_exec_separator(argc, argv);
+    words = split_exec_command(argc, argv, globals.exec_command);
   } catch (const CliError& e) {
     print_lines("sitecache: error: ", e.what());
     print_usage_hint(verbs, app.get_subcommand("exec"), "sitecache exec");
     return kExitUsage;
   }
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(words.size()), words.data());
   } catch (const CLI::ParseError& e) {
     return report_parse_error(app, e, verbs);
   }

@@ -127,6 +127,35 @@ Status EntryTable::erase_access(int64_t rowid, std::string_view action) {
   return rc == SQLITE_DONE ? Status::ok() : connection_.error(rc, action);
 }
 
+namespace {
+
+// Values from this size on are written through incremental blob I/O.
+constexpr size_t kLargeValueBytes = size_t{1} << 20;
+
+}  // namespace
+
+void EntryTable::bind_value(Statement& statement, int index, Bytes value) {
+  if (value.size() < kLargeValueBytes) {
+    statement.bind_blob(index, value);
+  } else {
+    statement.bind_zeroblob(index, static_cast<int64_t>(value.size()));
+  }
+}
+
+Status EntryTable::write_large_value(int64_t rowid, Bytes value, std::string_view action) {
+  if (value.size() < kLargeValueBytes) return Status::ok();
+  sqlite3_blob* blob = nullptr;
+  int rc = sqlite3_blob_open(connection_.db(), "main", "entries", "value", rowid, 1, &blob);
+  constexpr size_t kChunk = 1 << 20;
+  for (size_t at = 0; rc == SQLITE_OK && at < value.size(); at += kChunk) {
+    const size_t n = std::min(kChunk, value.size() - at);
+    rc = sqlite3_blob_write(blob, value.data() + at, static_cast<int>(n), static_cast<int>(at));
+  }
+  const int closed = sqlite3_blob_close(blob);
+  if (rc == SQLITE_OK) rc = closed;
+  return rc == SQLITE_OK ? Status::ok() : connection_.error(rc, action);
+}
+
 Status EntryTable::put(std::string_view key, Bytes value, int64_t expires_ms, int64_t now,
                        bool only_if_absent, bool& stored) {
   stored = false;
@@ -138,10 +167,15 @@ Status EntryTable::put(std::string_view key, Bytes value, int64_t expires_ms, in
     insert_.bind_text(1, key);
     insert_.bind(2, expires_ms);
     insert_.bind(3, size);
-    insert_.bind_blob(4, value);
+    bind_value(insert_, 4, value);
     insert_.bind(5, rowid_floor(now));
     int rc = insert_.step();
     if (rc == SQLITE_DONE) {
+      if (Status status =
+              write_large_value(sqlite3_last_insert_rowid(connection_.db()), value, "set");
+          !status.is_ok()) {
+        return status;
+      }
       // No access row: the rowid records the write time.
       pending_.entries += 1;
       pending_.bytes += footprint(key, size);
@@ -162,9 +196,10 @@ Status EntryTable::put(std::string_view key, Bytes value, int64_t expires_ms, in
   update_.bind(1, rowid);
   update_.bind(2, expires_ms);
   update_.bind(3, size);
-  update_.bind_blob(4, value);
+  bind_value(update_, 4, value);
   rc = update_.step();
   if (rc != SQLITE_DONE) return connection_.error(rc, "set");
+  if (Status status = write_large_value(rowid, value, "set"); !status.is_ok()) return status;
   pending_.bytes += size - old_size;
   // The rowid keeps the first write's time; the access row records this one.
   if (Status status = set_access(rowid, now, "set"); !status.is_ok()) return status;

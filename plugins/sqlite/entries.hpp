@@ -123,6 +123,13 @@ class EntryTable {
   // Sets the access time of a new or rewritten entry.
   Status set_access(int64_t rowid, int64_t ms, std::string_view action);
   Status erase_access(int64_t rowid, std::string_view action);
+  // Binds the value: the bytes themselves, or for a large value a zeroblob of its size
+  // that write_large_value fills afterwards.
+  void bind_value(Statement& statement, int index, Bytes value);
+  // Fills the zeroblob of row `rowid` with a large value through SQLite's incremental blob
+  // I/O: an INSERT of the bytes themselves would first copy the whole value into one
+  // record buffer, a second copy of an output that may be tens of megabytes.
+  Status write_large_value(int64_t rowid, Bytes value, std::string_view action);
 
   Connection& connection_;
   Totals pending_;

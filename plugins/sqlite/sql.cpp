@@ -69,6 +69,10 @@ void Statement::bind_text(int index, std::string_view text) {
   note_bind(sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_STATIC, SQLITE_UTF8));
 }
 
+void Statement::bind_zeroblob(int index, int64_t size) {
+  note_bind(sqlite3_bind_zeroblob64(stmt_, index, static_cast<sqlite3_uint64>(size)));
+}
+
 void Statement::bind_blob(int index, Bytes blob) {
   const uint8_t* data = blob.empty() ? kEmpty : blob.data();
   note_bind(sqlite3_bind_blob64(stmt_, index, data, blob.size(), SQLITE_STATIC));

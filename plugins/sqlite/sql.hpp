@@ -39,6 +39,7 @@ class Statement {
   void bind(int index, int64_t value);
   void bind_text(int index, std::string_view text);
   void bind_blob(int index, Bytes blob);
+  void bind_zeroblob(int index, int64_t size);
   void bind_null(int index);
 
   // SQLITE_ROW, SQLITE_DONE, or an error code.

@@ -219,7 +219,8 @@ std::string encode_entry(const EntryMeta& meta, std::string_view value,
 
 EntryUnderConstruction reserve_entry(const EntryMeta& meta, size_t capacity) {
   EntryUnderConstruction entry;
-  entry.bytes.reserve(prefix_capacity(meta) + capacity);
+  // Room for the checksum too: seal_entry must not reallocate (and so copy) a large payload.
+  entry.bytes.reserve(prefix_capacity(meta) + capacity + 8);
   put_prefix(entry.bytes, meta, 0, 0);
   put_u64(entry.bytes, 0);
   entry.payload_at = entry.bytes.size();
