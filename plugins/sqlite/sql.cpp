@@ -39,11 +39,16 @@ Statement::~Statement() {
 }
 
 Statement::Statement(Statement&& other) noexcept
-    : stmt_(std::exchange(other.stmt_, nullptr)), bind_rc_(other.bind_rc_) {}
+    : db_(other.db_),
+      sql_(std::move(other.sql_)),
+      stmt_(std::exchange(other.stmt_, nullptr)),
+      bind_rc_(other.bind_rc_) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
     sqlite3_finalize(stmt_);
+    db_ = other.db_;
+    sql_ = std::move(other.sql_);
     stmt_ = std::exchange(other.stmt_, nullptr);
     bind_rc_ = other.bind_rc_;
   }
@@ -52,8 +57,19 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 
 int Statement::prepare(sqlite3* db, std::string_view sql) {
   sqlite3_finalize(std::exchange(stmt_, nullptr));
-  return sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                            &stmt_, nullptr);
+  db_ = db;
+  sql_ = std::string(sql);
+  return SQLITE_OK;
+}
+
+bool Statement::compiled() {
+  if (stmt_ != nullptr) return true;
+  const int rc = sqlite3_prepare_v3(db_, sql_.data(), static_cast<int>(sql_.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (rc == SQLITE_OK && stmt_ != nullptr) return true;
+  sqlite3_finalize(std::exchange(stmt_, nullptr));
+  note_bind(rc == SQLITE_OK ? SQLITE_MISUSE : rc);
+  return false;
 }
 
 void Statement::note_bind(int rc) {
@@ -61,29 +77,33 @@ void Statement::note_bind(int rc) {
 }
 
 void Statement::bind(int index, int64_t value) {
-  note_bind(sqlite3_bind_int64(stmt_, index, value));
+  if (compiled()) note_bind(sqlite3_bind_int64(stmt_, index, value));
 }
 
 void Statement::bind_text(int index, std::string_view text) {
   const char* data = text.empty() ? reinterpret_cast<const char*>(kEmpty) : text.data();
-  note_bind(sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_STATIC, SQLITE_UTF8));
+  if (compiled()) {
+    note_bind(sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_STATIC, SQLITE_UTF8));
+  }
 }
 
 void Statement::bind_zeroblob(int index, int64_t size) {
-  note_bind(sqlite3_bind_zeroblob64(stmt_, index, static_cast<sqlite3_uint64>(size)));
+  if (compiled())
+    note_bind(sqlite3_bind_zeroblob64(stmt_, index, static_cast<sqlite3_uint64>(size)));
 }
 
 void Statement::bind_blob(int index, Bytes blob) {
   const uint8_t* data = blob.empty() ? kEmpty : blob.data();
-  note_bind(sqlite3_bind_blob64(stmt_, index, data, blob.size(), SQLITE_STATIC));
+  if (compiled()) note_bind(sqlite3_bind_blob64(stmt_, index, data, blob.size(), SQLITE_STATIC));
 }
 
 void Statement::bind_null(int index) {
-  note_bind(sqlite3_bind_null(stmt_, index));
+  if (compiled()) note_bind(sqlite3_bind_null(stmt_, index));
 }
 
 int Statement::step() {
   if (bind_rc_ != SQLITE_OK) return bind_rc_;
+  if (!compiled()) return bind_rc_;
   return sqlite3_step(stmt_);
 }
 

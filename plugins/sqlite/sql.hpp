@@ -33,7 +33,11 @@ class Statement {
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  // Compiles `sql` for the life of the connection (SQLITE_PREPARE_PERSISTENT).
+  // Defines the statement; it is compiled (SQLITE_PREPARE_PERSISTENT, for the life of the
+  // connection) on its first bind or step. Compiling every statement of a table when a
+  // process opens it was a quarter of a short-lived process's work (`sitecache exec`),
+  // for statements most processes never run. Returns SQLITE_OK; a compile error is
+  // returned by the first step() instead.
   int prepare(sqlite3* db, std::string_view sql);
 
   void bind(int index, int64_t value);
@@ -54,6 +58,10 @@ class Statement {
 
  private:
   void note_bind(int rc);
+  // Compiles the statement if it is not yet; false when that failed (bind_rc_ says why).
+  bool compiled();
+  sqlite3* db_ = nullptr;
+  std::string sql_;
   sqlite3_stmt* stmt_ = nullptr;
   int bind_rc_ = SQLITE_OK;
 };
