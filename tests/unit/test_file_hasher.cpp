@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "cache_fixture.hpp"
 #include "sitecache/memoize.hpp"
@@ -48,17 +49,51 @@ TEST_F(FileHasherTest, TablePersistsAcrossProcessesAndIgnoresCorruption) {
     EXPECT_EQ(warm.digest(a).value(), hash_bytes(std::string_view("alpha")));
     EXPECT_EQ(warm.counters().hashed, 0u) << "the saved table should have been used";
   }
-  // Damage the state file: it is ignored, never trusted.
-  std::string data;
-  {
-    std::ifstream in(dir_ / "state", std::ios::binary);
-    data.assign(std::istreambuf_iterator<char>(in), {});
+  // Damage every shard: each is ignored, never trusted.
+  for (const fs::directory_entry& shard : fs::directory_iterator(dir_ / "state")) {
+    std::string data;
+    {
+      std::ifstream in(shard.path(), std::ios::binary);
+      data.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    data[data.size() / 2] ^= 0x40;
+    std::ofstream(shard.path(), std::ios::binary) << data;
   }
-  data[data.size() / 2] ^= 0x40;
-  std::ofstream(dir_ / "state", std::ios::binary) << data;
   FileHasher after(dir_ / "state", kNoWindow);
   EXPECT_EQ(after.digest(a).value(), hash_bytes(std::string_view("alpha")));
   EXPECT_EQ(after.counters().hashed, 1u);
+}
+
+// Two processes that each learn other files and save keep both: a save merges its changes
+// into the shard as it is on disk.
+TEST_F(FileHasherTest, ConcurrentSavesKeepEachOthersRecords) {
+  std::vector<fs::path> files;
+  for (int i = 0; i < 600; ++i) files.push_back(write("f" + std::to_string(i), "content " + std::to_string(i)));
+  FileHasher first(dir_ / "state", kNoWindow);
+  FileHasher second(dir_ / "state", kNoWindow);
+  for (size_t i = 0; i < files.size(); ++i) {
+    ASSERT_TRUE((i % 2 == 0 ? first : second).digest(files[i]).is_ok());
+  }
+  ASSERT_TRUE(first.save().is_ok());
+  ASSERT_TRUE(second.save().is_ok());
+  FileHasher warm(dir_ / "state", kNoWindow);
+  for (const fs::path& file : files) ASSERT_TRUE(warm.digest(file).is_ok());
+  EXPECT_EQ(warm.counters().hashed, 0u) << "a save dropped the other process's records";
+}
+
+// A table written by version 1 (one file at the state path) is replaced by the shards.
+TEST_F(FileHasherTest, AnOlderSingleFileTableIsReplaced) {
+  std::ofstream(dir_ / "state", std::ios::binary) << "SCSTAT\x01 an old table";
+  fs::path a = write("a.md", "alpha");
+  {
+    FileHasher hasher(dir_ / "state", kNoWindow);
+    ASSERT_TRUE(hasher.digest(a).is_ok());
+    ASSERT_TRUE(hasher.save().is_ok());
+  }
+  EXPECT_TRUE(fs::is_directory(dir_ / "state"));
+  FileHasher warm(dir_ / "state", kNoWindow);
+  ASSERT_TRUE(warm.digest(a).is_ok());
+  EXPECT_EQ(warm.counters().hashed, 0u);
 }
 
 TEST_F(FileHasherTest, RecentlyModifiedFilesAreNeverTrusted) {

@@ -112,14 +112,16 @@ concept Hashable = requires(KeyBuilder& key, const T& value) {
 // digest so that a warm build does not read unchanged files. A file modified within the
 // last `kRacyWindow` of being hashed is hashed but not remembered: its timestamp cannot
 // yet tell a later same-size edit apart (the race ccache documents).
-// Thread-safe. The table is loaded from and saved to `state_file` (a corrupt or foreign
-// file is ignored and rewritten).
+// Thread-safe. The table persists in the directory `state_dir`, split into shard files
+// that are read on first use of a path in them and rewritten when they changed, so a
+// process pays for the files it looks at, not for every file the cache knows (a damaged
+// or foreign shard is ignored and rewritten; an older single-file table is replaced).
 class SITECACHE_EXPORT FileHasher {
  public:
   static constexpr std::chrono::seconds kRacyWindow{2};
 
   // `racy_window` is for tests; lowering it reintroduces the race.
-  explicit FileHasher(std::filesystem::path state_file,
+  explicit FileHasher(std::filesystem::path state_dir,
                       std::chrono::milliseconds racy_window = kRacyWindow);
   ~FileHasher();
   FileHasher(const FileHasher&) = delete;
@@ -130,7 +132,8 @@ class SITECACHE_EXPORT FileHasher {
   // just written itself (an output restored from the cache): no other writer can have
   // changed it within the racy window, so it is remembered at once.
   void remember(const std::filesystem::path& path, const Digest& digest);
-  // Writes the table if it changed (atomically: temp file + rename).
+  // Writes the shards that changed, each merged with what other processes wrote to it
+  // meanwhile (atomically: temp file + rename).
   Status save();
 
   struct Counters {

@@ -1,122 +1,144 @@
-// FileHasher: content digests of input files with a persistent stat cache.
-//
-// State file grammar (integers little-endian):
-//   file    := magic "SCSTAT" version:u8 count:u64 record{count} checksum
-//   record  := path_len:u32 path size:u64 mtime_ns:i64 ctime_ns:i64 inode:u64 device:u64
-//              digest:16
-//   checksum:= XXH3-64 of every byte before it, u64
-// A file that fails any check is ignored (the table starts empty) and rewritten on save.
-// Version history: 1  first version.
+// FileHasher: content digests of input files with a persistent stat cache, kept as
+// shard files (memo/stat_cache_format.hpp) that are read when a path in them is first
+// looked up and written when one of their records changed.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
-#ifdef SITECACHE_XXH3_DISPATCH
-#include <xxh_x86dispatch.h>  // XXH3 through the widest SIMD variant this CPU runs
-#endif
 
-#include <cstdio>
+#include <array>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
-#include <sstream>
-#include <unordered_map>
+#include <unordered_set>
 
+#include "memo/stat_cache_format.hpp"
 #include "sitecache/memoize.hpp"
 
 namespace sitecache {
 namespace {
 
-constexpr char kMagic[6] = {'S', 'C', 'S', 'T', 'A', 'T'};
-constexpr uint8_t kVersion = 1;
-
-struct FileStamp {
-  uint64_t size = 0;
-  int64_t mtime_ns = 0;
-  int64_t ctime_ns = 0;
-  uint64_t inode = 0;
-  uint64_t device = 0;
-  bool operator==(const FileStamp&) const = default;
-};
-
-struct Remembered {
-  FileStamp stamp;
-  Digest digest;
-};
+namespace fs = std::filesystem;
 
 int64_t ns_of(const struct timespec& ts) {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-void put(std::string& out, uint64_t v, int width) {
-  for (int i = 0; i < width; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+// The whole file, or nullopt when it cannot be read (missing counts as unreadable).
+std::optional<std::string> read_small_file(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string data;
+  char buffer[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    data.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return data;
 }
 
-bool get(std::string_view& in, uint64_t& v, int width) {
-  if (in.size() < static_cast<size_t>(width)) return false;
-  v = 0;
-  for (int i = 0; i < width; ++i)
-    v |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
-  in.remove_prefix(width);
-  return true;
+// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
+// so readers see the old shard or the new one, never a mix.
+Status replace_file(const fs::path& path, const std::string& bytes) {
+  fs::path temp = path;
+  temp += ".tmp" + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status(StatusCode::io, "cannot write " + temp.string() + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  const bool complete = done == bytes.size() && ::close(fd) == 0;
+  if (!complete || ::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return Status(StatusCode::io, "cannot replace " + path.string() + ": " + std::strerror(err));
+  }
+  return Status::ok();
 }
+
+// One shard in memory: its records as last read, and this process's changes to it, kept
+// apart so that a save applies them to the shard as it is on disk by then (another
+// process may have added records since this one read it).
+struct Shard {
+  bool loaded = false;
+  StatTable records;
+  StatTable changed;
+  std::unordered_set<std::string> erased;
+
+  bool dirty() const { return !changed.empty() || !erased.empty(); }
+  void set(const std::string& path, const RememberedFile& r) {
+    records[path] = r;
+    changed[path] = r;
+    erased.erase(path);
+  }
+  void forget(const std::string& path) {
+    if (records.erase(path) > 0 || changed.erase(path) > 0) erased.insert(path);
+  }
+};
 
 }  // namespace
 
 struct FileHasher::Impl {
-  std::filesystem::path state_file;
+  fs::path state_dir;
   std::chrono::milliseconds racy_window{};
   mutable std::mutex mutex;
-  std::unordered_map<std::string, Remembered> table;
-  bool dirty = false;
+  std::array<Shard, kStatCacheShards> shards;
   Counters counters;
 
-  void load() {
-    std::ifstream in(state_file, std::ios::binary);
-    if (!in) return;
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string data = buffer.str();
-    if (data.size() < sizeof kMagic + 1 + 8 + 8) return;
-    std::string_view body(data.data(), data.size() - 8);
-    std::string_view tail(data.data() + data.size() - 8, 8);
-    uint64_t checksum = 0;
-    if (!get(tail, checksum, 8) || checksum != XXH3_64bits(body.data(), body.size())) return;
-    if (std::memcmp(body.data(), kMagic, sizeof kMagic) != 0 ||
-        static_cast<uint8_t>(body[sizeof kMagic]) != kVersion) {
-      return;
+  // The shard of `path`, read from disk the first time. Caller holds the mutex.
+  Shard& shard_for(const std::string& path, size_t& index) {
+    index = stat_shard_of(path);
+    Shard& shard = shards[index];
+    if (!shard.loaded) {
+      shard.loaded = true;
+      if (!state_dir.empty()) shard.records = read_shard(index).value_or(StatTable{});
     }
-    body.remove_prefix(sizeof kMagic + 1);
-    uint64_t count = 0;
-    if (!get(body, count, 8)) return;
-    std::unordered_map<std::string, Remembered> loaded;
-    for (uint64_t i = 0; i < count; ++i) {
-      uint64_t path_len = 0;
-      if (!get(body, path_len, 4) || body.size() < path_len) return;
-      std::string path(body.substr(0, path_len));
-      body.remove_prefix(path_len);
-      Remembered r;
-      uint64_t mtime = 0, ctime = 0;
-      if (!get(body, r.stamp.size, 8) || !get(body, mtime, 8) || !get(body, ctime, 8) ||
-          !get(body, r.stamp.inode, 8) || !get(body, r.stamp.device, 8) || body.size() < 16) {
-        return;
-      }
-      r.stamp.mtime_ns = static_cast<int64_t>(mtime);
-      r.stamp.ctime_ns = static_cast<int64_t>(ctime);
-      std::memcpy(r.digest.bytes.data(), body.data(), 16);
-      body.remove_prefix(16);
-      loaded.emplace(std::move(path), r);
-    }
-    if (!body.empty()) return;
-    table = std::move(loaded);
+    return shard;
+  }
+
+  std::optional<StatTable> read_shard(size_t index) const {
+    std::optional<std::string> bytes = read_small_file(state_dir / stat_shard_name(index));
+    if (!bytes) return std::nullopt;
+    return decode_stat_shard(*bytes, index);
+  }
+
+  // The state path as a directory; a version 1 state file there is replaced.
+  Status prepare_dir() const {
+    std::error_code ec;
+    if (fs::is_regular_file(state_dir, ec)) fs::remove(state_dir, ec);
+    fs::create_directories(state_dir, ec);
+    if (ec) return Status(StatusCode::io, "cannot create " + state_dir.string() + ": " + ec.message());
+    return Status::ok();
+  }
+
+  Status save_shard(size_t index, Shard& shard) {
+    StatTable merged = read_shard(index).value_or(StatTable{});
+    for (const std::string& path : shard.erased) merged.erase(path);
+    for (const auto& [path, r] : shard.changed) merged[path] = r;
+    Status written = replace_file(state_dir / stat_shard_name(index), encode_stat_shard(merged));
+    if (!written) return written;
+    shard.records = std::move(merged);
+    shard.changed.clear();
+    shard.erased.clear();
+    return Status::ok();
   }
 };
 
-FileHasher::FileHasher(std::filesystem::path state_file, std::chrono::milliseconds racy_window)
+FileHasher::FileHasher(std::filesystem::path state_dir, std::chrono::milliseconds racy_window)
     : impl_(std::make_unique<Impl>()) {
-  impl_->state_file = std::move(state_file);
+  impl_->state_dir = std::move(state_dir);
   impl_->racy_window = racy_window;
-  impl_->load();
 }
 
 FileHasher::~FileHasher() {
@@ -128,23 +150,38 @@ FileHasher::Counters FileHasher::counters() const {
   return impl_->counters;
 }
 
-Result<Digest> FileHasher::digest(const std::filesystem::path& path) {
+namespace {
+
+// The absolute, normalized name a path is remembered under.
+std::string remembered_name(const fs::path& path) {
   std::error_code ec;
-  std::filesystem::path absolute = std::filesystem::absolute(path, ec).lexically_normal();
-  std::string name = ec ? path.string() : absolute.string();
+  fs::path absolute = fs::absolute(path, ec).lexically_normal();
+  return ec ? path.string() : absolute.string();
+}
+
+FileStamp stamp_of(const struct stat& st) {
+  return FileStamp{static_cast<uint64_t>(st.st_size), ns_of(st.st_mtim), ns_of(st.st_ctim),
+                   static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_dev)};
+}
+
+}  // namespace
+
+Result<Digest> FileHasher::digest(const std::filesystem::path& path) {
+  const std::string name = remembered_name(path);
   struct stat st;
   if (::stat(name.c_str(), &st) != 0) {
     int err = errno;
     return Status(err == ENOENT ? StatusCode::not_found : StatusCode::io,
                   "cannot read " + path.string() + ": " + std::strerror(err));
   }
-  FileStamp stamp{static_cast<uint64_t>(st.st_size), ns_of(st.st_mtim), ns_of(st.st_ctim),
-                  static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_dev)};
+  const FileStamp stamp = stamp_of(st);
   {
     std::lock_guard lock(impl_->mutex);
     ++impl_->counters.lookups;
-    auto it = impl_->table.find(name);
-    if (it != impl_->table.end() && it->second.stamp == stamp) return it->second.digest;
+    size_t index = 0;
+    Shard& shard = impl_->shard_for(name, index);
+    auto it = shard.records.find(name);
+    if (it != shard.records.end() && it->second.stamp == stamp) return it->second.digest;
   }
   Result<Digest> digest = hash_file(name);
   if (!digest) return digest;
@@ -157,64 +194,43 @@ Result<Digest> FileHasher::digest(const std::filesystem::path& path) {
   bool trustworthy = ns_of(now_ts) - std::max(stamp.mtime_ns, stamp.ctime_ns) >= racy_ns;
   std::lock_guard lock(impl_->mutex);
   ++impl_->counters.hashed;
+  size_t index = 0;
+  Shard& shard = impl_->shard_for(name, index);
   if (trustworthy) {
-    impl_->table[name] = Remembered{stamp, *digest};
-    impl_->dirty = true;
+    shard.set(name, RememberedFile{stamp, *digest});
   } else {
-    impl_->table.erase(name);
+    shard.forget(name);
   }
   return digest;
 }
 
 void FileHasher::remember(const std::filesystem::path& path, const Digest& digest) {
-  std::error_code ec;
-  std::filesystem::path absolute = std::filesystem::absolute(path, ec).lexically_normal();
-  const std::string name = ec ? path.string() : absolute.string();
+  const std::string name = remembered_name(path);
   struct stat st;
   if (::stat(name.c_str(), &st) != 0) return;
-  FileStamp stamp{static_cast<uint64_t>(st.st_size), ns_of(st.st_mtim), ns_of(st.st_ctim),
-                  static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_dev)};
+  const RememberedFile remembered{stamp_of(st), digest};
   std::lock_guard lock(impl_->mutex);
-  impl_->table[name] = Remembered{stamp, digest};
-  impl_->dirty = true;
+  size_t index = 0;
+  Shard& shard = impl_->shard_for(name, index);
+  if (auto it = shard.records.find(name); it != shard.records.end() && it->second == remembered) {
+    return;  // already on record: nothing to write
+  }
+  shard.set(name, remembered);
 }
 
 Status FileHasher::save() {
   std::lock_guard lock(impl_->mutex);
-  if (!impl_->dirty || impl_->state_file.empty()) return Status::ok();
-  std::string out(kMagic, sizeof kMagic);
-  out.push_back(static_cast<char>(kVersion));
-  put(out, impl_->table.size(), 8);
-  for (const auto& [path, r] : impl_->table) {
-    put(out, path.size(), 4);
-    out += path;
-    put(out, r.stamp.size, 8);
-    put(out, static_cast<uint64_t>(r.stamp.mtime_ns), 8);
-    put(out, static_cast<uint64_t>(r.stamp.ctime_ns), 8);
-    put(out, r.stamp.inode, 8);
-    put(out, r.stamp.device, 8);
-    out.append(reinterpret_cast<const char*>(r.digest.bytes.data()), 16);
-  }
-  put(out, XXH3_64bits(out.data(), out.size()), 8);
-
-  std::error_code ec;
-  std::filesystem::create_directories(impl_->state_file.parent_path(), ec);
-  std::filesystem::path temp = impl_->state_file;
-  temp += ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
-    file.write(out.data(), static_cast<std::streamsize>(out.size()));
-    if (!file) {
-      std::filesystem::remove(temp, ec);
-      return Status(StatusCode::io, "cannot write " + temp.string());
+  if (impl_->state_dir.empty()) return Status::ok();
+  bool prepared = false;
+  for (size_t index = 0; index < kStatCacheShards; ++index) {
+    Shard& shard = impl_->shards[index];
+    if (!shard.dirty()) continue;
+    if (!prepared) {
+      if (Status s = impl_->prepare_dir(); !s) return s;
+      prepared = true;
     }
+    if (Status s = impl_->save_shard(index, shard); !s) return s;
   }
-  std::filesystem::rename(temp, impl_->state_file, ec);
-  if (ec) {
-    std::filesystem::remove(temp, ec);
-    return Status(StatusCode::io, "cannot replace " + impl_->state_file.string());
-  }
-  impl_->dirty = false;
   return Status::ok();
 }
 
