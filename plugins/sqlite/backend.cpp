@@ -68,7 +68,8 @@ Status SqliteBackend::open() {
 }
 
 void SqliteBackend::close() noexcept {
-  table_.reset();
+  table_.reset();  // finalizes the statements, so that the fold below can run
+  if (connection_) fold_long_wal(settings_, *connection_);
   connection_.reset();
 }
 

@@ -136,6 +136,17 @@ Status open_database(const Settings& settings, std::unique_ptr<Connection>& out)
   return status;
 }
 
+void fold_long_wal(const Settings& settings, Connection& connection) noexcept {
+  if (settings.read_only) return;
+  struct stat wal {};
+  const std::string wal_path = settings.path + "-wal";
+  if (::stat(wal_path.c_str(), &wal) != 0 || wal.st_size <= kFoldWalBytes) return;
+  // No waiting: when another process reads or writes, the fold is left to a later close.
+  sqlite3_busy_handler(connection.db(), nullptr, nullptr);
+  (void)sqlite3_wal_checkpoint_v2(connection.db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
+                                  nullptr);
+}
+
 Status move_aside(const std::string& path, const FileIdentity& expected, std::string& moved_to) {
   moved_to.clear();
   FileIdentity current = FileIdentity::of(path);

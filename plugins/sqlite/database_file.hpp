@@ -32,6 +32,19 @@ struct FileIdentity {
 // SC_CORRUPTION when the file is not a database, SC_BUSY when it stays locked.
 Status open_database(const Settings& settings, std::unique_ptr<Connection>& out);
 
+// A WAL longer than this is folded into the database when a read-write handle closes.
+// SQLite rebuilds the WAL index by reading every frame of the WAL when a connection opens
+// and no other connection has the file open, which is every short-lived process
+// (`sitecache exec` under make): a WAL left at the automatic checkpoint's 4 MiB made each
+// of them read and checksum 4 MiB before its first query. Below this size a close costs
+// no fsync; above it, one checkpoint (two fsyncs) shared by the writes that grew it.
+inline constexpr off_t kFoldWalBytes = 256 * 1024;
+
+// Folds the WAL into the database and truncates it when it is longer than kFoldWalBytes
+// and no other connection is reading; otherwise (or on any failure) leaves it as it is.
+// Call with no statement of `connection` active.
+void fold_long_wal(const Settings& settings, Connection& connection) noexcept;
+
 // Renames `path` (and its -wal journal, which belongs to it) to
 // "<path>.corrupt-<UTC timestamp>[-N]" and deletes its -shm index, so the next open starts a
 // new database. Does nothing and returns OK with `moved_to` empty unless the path still

@@ -17,14 +17,61 @@ namespace {
 
 class Failures : public SqliteTest {};
 
+// The write lock is held by another process, as it would be in use: the plugin links its
+// own copy of SQLite, and two copies in one process do not see each other's locks.
+class LockHolder {
+ public:
+  explicit LockHolder(const std::string& db) {
+    int ready[2], release[2];
+    if (::pipe(ready) != 0 || ::pipe(release) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::close(ready[0]);
+      ::close(release[1]);  // else the read below never sees the parent close its end
+      sqlite3* holder = nullptr;
+      char byte = 1;
+      if (sqlite3_open(db.c_str(), &holder) != SQLITE_OK ||
+          sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        byte = 0;
+      }
+      (void)!::write(ready[1], &byte, 1);
+      (void)!::read(release[0], &byte, 1);  // until the parent closes its end
+      sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_close(holder);
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    ::close(release[0]);
+    release_fd_ = release[1];
+    char byte = 0;
+    held_ = ::read(ready[0], &byte, 1) == 1 && byte == 1;
+    ::close(ready[0]);
+  }
+  ~LockHolder() { release(); }
+  LockHolder(const LockHolder&) = delete;
+  LockHolder& operator=(const LockHolder&) = delete;
+
+  bool held() const { return held_; }
+  void release() {
+    if (release_fd_ >= 0) ::close(release_fd_);
+    release_fd_ = -1;
+    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int release_fd_ = -1;
+  bool held_ = false;
+};
+
 TEST_F(Failures, WriteLockHeldPastTheTimeoutIsBusy) {
   auto client = open(options({{"busy_timeout_ms", "150"}}));
   ASSERT_TRUE(client->ok()) << client->last_error();
   ASSERT_EQ(client->set("k", "before"), SC_OK);
 
-  sqlite3* holder = nullptr;
-  ASSERT_EQ(sqlite3_open(path("cache.db").c_str(), &holder), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  LockHolder holder(path("cache.db"));
+  ASSERT_TRUE(holder.held());
 
   auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(client->set("k", "after"), SC_BUSY);
@@ -35,8 +82,7 @@ TEST_F(Failures, WriteLockHeldPastTheTimeoutIsBusy) {
   // WAL: readers are not blocked by the writer.
   EXPECT_EQ(client->get("k"), "before");
 
-  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(holder);
+  holder.release();
   EXPECT_EQ(client->set("k", "after"), SC_OK) << client->last_error();
   EXPECT_EQ(client->get("k"), "after");
 }

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "support.hpp"
@@ -222,6 +223,34 @@ TEST_F(Files, ReadOnlyFileInReadOnlyDirectoryWithoutPrivileges) {
   ASSERT_TRUE(WIFEXITED(status));
   if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot switch to uid 65534 here";
   EXPECT_EQ(WEXITSTATUS(status), 0) << "10 open, 11 get, 12 scan, 13 writer not refused";
+}
+
+// Short-lived handles that each write a little (sitecache exec under make) keep the WAL
+// short: the handle that closes a WAL past the fold size folds it into the database, so
+// the next process's open does not read megabytes back. Below the fold size closing
+// leaves the WAL alone (no fsync).
+TEST_F(Files, ShortLivedWritersKeepTheWalShort) {
+  const std::string wal = path("cache.db-wal");
+  const std::string value(20 * 1024, 'w');
+  off_t largest = 0;
+  bool left_alone = false;
+  for (int i = 0; i < 200; ++i) {
+    {
+      auto client = open();
+      ASSERT_TRUE(client->ok()) << client->last_error();
+      ASSERT_EQ(client->set("page:" + std::to_string(i), value), SC_OK);
+    }
+    struct stat st {};
+    const off_t size = ::stat(wal.c_str(), &st) == 0 ? st.st_size : 0;
+    largest = std::max(largest, size);
+    left_alone = left_alone || size > 0;
+  }
+  EXPECT_TRUE(left_alone) << "a close below the fold size should not have checkpointed";
+  // 200 writes of 20 KiB without folding would leave a WAL of several MiB.
+  EXPECT_LE(largest, 2 * 256 * 1024) << "the WAL grew past the fold size";
+  auto client = open();
+  EXPECT_EQ(client->get("page:0"), value);
+  EXPECT_EQ(client->get("page:199"), value);
 }
 
 }  // namespace
