@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -209,9 +210,7 @@ int run_exec(Context& context, const ExecOptions& o) {
 
 }  // namespace
 
-std::vector<char*> split_exec_command(int argc, char** argv, std::vector<std::string>& command) {
-  std::vector<char*> words(argv, argv + argc);
-  // The verb is the first word that is neither a global option nor its value.
+int verb_index(int argc, char** argv) {
   int at = 1;
   while (at < argc) {
     const std::string_view arg = argv[at];
@@ -223,6 +222,12 @@ std::vector<char*> split_exec_command(int argc, char** argv, std::vector<std::st
       break;
     }
   }
+  return std::min(at, argc);
+}
+
+std::vector<char*> split_exec_command(int argc, char** argv, std::vector<std::string>& command) {
+  std::vector<char*> words(argv, argv + argc);
+  const int at = verb_index(argc, argv);
   if (at >= argc || std::string_view(argv[at]) != "exec") return words;
   for (int i = at + 1; i < argc; ++i) {
     const std::string_view arg = argv[i];

@@ -1,10 +1,12 @@
 // The `sitecache` command: parses the command line, runs one verb, maps the outcome to
 // the documented exit status (0 done, 1 failure, 2 usage error, 3 not found). Every error
 // is reported on stderr as "sitecache: error: <what>".
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common.hpp"
@@ -49,8 +51,32 @@ void print_usage_hint(const Verbs& verbs, const CLI::App* command, const std::st
   std::fputs(text.c_str(), stderr);
 }
 
-// The `sitecache` application: global options and every verb.
-void configure(CLI::App& app, GlobalOptions& globals, Context& context, Verbs& verbs) {
+// The verbs, by the names they add. Building every verb's options costs about as much as
+// a `sitecache exec` hit's own work, so a command line that names a verb builds only that
+// one (help and usage errors for a verb need nothing else).
+struct VerbGroup {
+  std::initializer_list<std::string_view> names;
+  void (*add)(CLI::App&, Context&, Verbs&);
+};
+const VerbGroup kVerbGroups[] = {
+    {{"stats"}, add_stats_command},
+    {{"ls"}, add_ls_command},
+    {{"clear"}, add_clear_command},
+    {{"gc"}, add_gc_command},
+    {{"get", "put", "delete", "touch"}, add_kv_commands},
+    {{"explain"}, add_explain_command},
+    {{"plugins"}, add_plugins_command},
+    {{"config"}, add_config_command},
+    {{"exec"}, add_exec_command},
+    {{"build"}, add_build_command},
+    {{"key"}, add_key_command},
+};
+
+// The `sitecache` application: global options and the verbs. `verb` is the verb the
+// command line names; when it names none that is known (sitecache --help, a typo that
+// is reported with the list of verbs), every verb is added.
+void configure(CLI::App& app, GlobalOptions& globals, Context& context, Verbs& verbs,
+               std::string_view verb) {
   app.set_version_flag("--version", "sitecache " SITECACHE_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // the global options may also follow the verb
@@ -63,17 +89,13 @@ void configure(CLI::App& app, GlobalOptions& globals, Context& context, Verbs& v
       "Exit status: 0 done, 1 failure, 2 usage error, 3 not found.\n"
       "Run 'sitecache VERB --help' for the options of one verb.");
   verbs.add(&app, "sitecache [--cache NAME] [--config FILE] VERB ...");
-  add_stats_command(app, context, verbs);
-  add_ls_command(app, context, verbs);
-  add_clear_command(app, context, verbs);
-  add_gc_command(app, context, verbs);
-  add_kv_commands(app, context, verbs);
-  add_explain_command(app, context, verbs);
-  add_plugins_command(app, context, verbs);
-  add_config_command(app, context, verbs);
-  add_exec_command(app, context, verbs);
-  add_build_command(app, context, verbs);
-  add_key_command(app, context, verbs);
+  for (const VerbGroup& group : kVerbGroups) {
+    if (std::find(group.names.begin(), group.names.end(), verb) != group.names.end()) {
+      group.add(app, context, verbs);
+      return;
+    }
+  }
+  for (const VerbGroup& group : kVerbGroups) group.add(app, context, verbs);
 }
 
 // Reports a command line CLI11 refused: an unknown verb by name, anything else as CLI11
@@ -120,7 +142,8 @@ int run(int argc, char** argv) {
   Context context(globals);
   CLI::App app("sitecache: the build cache of static-site generators", "sitecache");
   Verbs verbs;
-  configure(app, globals, context, verbs);
+  const int verb_at = verb_index(argc, argv);
+  configure(app, globals, context, verbs, verb_at < argc ? std::string_view(argv[verb_at]) : "");
   std::vector<char*> words;
   try {
     words = split_exec_command(argc, argv, globals.exec_command);
