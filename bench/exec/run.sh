@@ -44,7 +44,7 @@ site=$work/site
 mkdir -p "$site" && cd "$site"
 python3 "$repo/../shared/bench/gen-site.py" -n "$pages" -o . >/dev/null
 "$repo/examples/make-site/gen-images.sh" $((pages / 20)) images
-cp "$repo/examples/make-site/template.html" .
+cp "$repo/examples/make-site/template.html" "$repo/examples/make-site/front-matter.lua" .
 mk() { make -s -f "$repo/examples/make-site/Makefile" SITECACHE="$sitecache" "$@"; }
 seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); python3 -c "print(f'{$e - $s:.3f}')"; }
 mk OUT=reference NO_CACHE=1 all -j2 >/dev/null  # warms the page cache and the tools

@@ -200,7 +200,8 @@ def main():
         run([sys.executable, args.gen_site, "-n", str(args.pages), "-o", site.site], work)
         run([os.path.join(args.example, "gen-images.sh"), str(args.images),
              os.path.join(site.site, "images")], work)
-        shutil.copy(os.path.join(args.example, "template.html"), site.site)
+        for name in ("template.html", "front-matter.lua"):
+            shutil.copy(os.path.join(args.example, name), site.site)
         edit_sequence(site)
         parallel_stress(site, args.rounds)
         shared_single_flight(args, work)
