@@ -50,6 +50,14 @@ Setting limit_setting(std::string name, const std::optional<uint64_t>& limit, bo
   return {std::move(name), *limit, text};
 }
 
+// Public keys and key sources only: a configuration never holds secret key material.
+std::string joined_keys(const std::vector<std::string>& keys) {
+  if (keys.empty()) return "none";
+  std::string text;
+  for (const std::string& key : keys) text += (text.empty() ? "" : ", ") + key;
+  return text;
+}
+
 std::vector<Setting> settings_of(const CacheConfig& c) {
   std::vector<Setting> out = {
       text_setting("backend", c.backend),
@@ -64,6 +72,10 @@ std::vector<Setting> settings_of(const CacheConfig& c) {
       {"read_only", c.read_only, c.read_only ? "true" : "false"},
       text_setting("on_error", c.on_error == OnError::fail ? "fail" : "miss"),
       text_setting("single_flight", c.single_flight == SingleFlight::shared ? "shared" : "process"),
+      {"signing_key", c.signing_key.empty() ? Json(nullptr) : Json(c.signing_key),
+       c.signing_key.empty() ? "none" : c.signing_key},
+      {"trusted_keys", Json(c.trusted_keys), joined_keys(c.trusted_keys)},
+      {"require_signature", c.require_signature, c.require_signature ? "true" : "false"},
   };
   for (const auto& [key, value] : c.options) out.push_back(text_setting("options." + key, value));
   return out;

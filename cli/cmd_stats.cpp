@@ -18,7 +18,7 @@ struct StatsOptions {
 
 // Sums over several builds.
 struct Totals {
-  uint64_t builds = 0, hits = 0, misses = 0, errors = 0, saved_us = 0, render_us = 0;
+  uint64_t builds = 0, hits = 0, misses = 0, errors = 0, rejected = 0, saved_us = 0, render_us = 0;
   std::map<std::string, StepCounters> steps;
 
   void add(const BuildRecord& r) {
@@ -26,6 +26,7 @@ struct Totals {
     hits += r.hits;
     misses += r.misses;
     errors += r.errors;
+    rejected += r.rejected;
     saved_us += r.saved_us;
     render_us += r.render_us;
     for (const auto& [name, step] : r.steps) {
@@ -59,6 +60,7 @@ Json build_json(const BuildRecord& r, bool with_steps) {
               {"misses", r.misses},
               {"hit_ratio", ratio_json(r.hits, r.misses)},
               {"errors", r.errors},
+              {"rejected", r.rejected},
               {"saved_us", r.saved_us},
               {"render_us", r.render_us},
               {"bytes_read", r.bytes_read},
@@ -134,11 +136,11 @@ Json cache_json(const Cache& cache, const CacheStats& stats) {
   c["last_build"] = stats.last != nullptr ? build_json(*stats.last, true) : Json(nullptr);
   const Totals& totals = stats.totals;
   Json recent = {
-      {"builds", totals.builds},       {"hits", totals.hits},
-      {"misses", totals.misses},       {"hit_ratio", ratio_json(totals.hits, totals.misses)},
-      {"errors", totals.errors},       {"saved_us", totals.saved_us},
-      {"render_us", totals.render_us}, {"steps", steps_json(totals.steps)},
-      {"history", Json::array()}};
+      {"builds", totals.builds},           {"hits", totals.hits},
+      {"misses", totals.misses},           {"hit_ratio", ratio_json(totals.hits, totals.misses)},
+      {"errors", totals.errors},           {"rejected", totals.rejected},
+      {"saved_us", totals.saved_us},       {"render_us", totals.render_us},
+      {"steps", steps_json(totals.steps)}, {"history", Json::array()}};
   if (stats.records) {
     for (const BuildRecord& r : *stats.records) recent["history"].push_back(build_json(r, false));
   }
@@ -167,14 +169,19 @@ std::string store_text(const BackendReport& report) {
   return text;
 }
 
+// ", N rejected" when signature checks refused entries; nothing otherwise.
+std::string rejected_text(uint64_t rejected) {
+  return rejected == 0 ? std::string() : ", " + std::to_string(rejected) + " rejected";
+}
+
 std::string build_line(const BuildRecord& r) {
   const std::string age = age_text(r.ended_ms, now_ms());
   return "#" + std::to_string(r.generation) + ", " +
          (age == "now" ? std::string("just now") : age + " ago") + ", took " +
          duration_text(std::chrono::milliseconds(r.ended_ms - r.started_ms)) + ": " +
          counted(r.hits, "hit", "hits") + ", " + counted(r.misses, "miss", "misses") + " (" +
-         percent(r.hits, r.misses) + "), " + counted(r.errors, "error", "errors") + ", saved " +
-         micros_text(r.saved_us);
+         percent(r.hits, r.misses) + "), " + counted(r.errors, "error", "errors") +
+         rejected_text(r.rejected) + ", saved " + micros_text(r.saved_us);
 }
 
 // Prints one cache's stats; returns false when something could not be read.
@@ -203,7 +210,7 @@ bool print_cache(const Cache& cache, const CacheStats& stats) {
       "  recent      " + counted(totals.builds, "build", "builds") + ": " +
       counted(totals.hits, "hit", "hits") + ", " + counted(totals.misses, "miss", "misses") + " (" +
       percent(totals.hits, totals.misses) + "), " + counted(totals.errors, "error", "errors") +
-      ", saved " + micros_text(totals.saved_us) + "\n");
+      rejected_text(totals.rejected) + ", saved " + micros_text(totals.saved_us) + "\n");
   print_steps(totals.steps);
   return true;
 }

@@ -70,6 +70,7 @@ const VerbGroup kVerbGroups[] = {
     {{"exec"}, add_exec_command},
     {{"build"}, add_build_command},
     {{"key"}, add_key_command},
+    {{"keys"}, add_keys_command},
 };
 
 // The `sitecache` application: global options and the verbs. `verb` is the verb the

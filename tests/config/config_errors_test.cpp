@@ -9,7 +9,8 @@ using testing::parse_error;
 
 constexpr std::string_view kCacheKeys =
     "backend, location, timeout, key_prefix, version, max_entries, max_size, cull_frequency, "
-    "compress, read_only, on_error, single_flight, levels, options";
+    "compress, read_only, on_error, single_flight, levels, signing_key, trusted_keys, "
+    "require_signature, options";
 
 struct BadSetting {
   std::string_view line;  // the second line of the file, after "[cache.default]"

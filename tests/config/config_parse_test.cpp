@@ -84,6 +84,9 @@ TEST(ParseConfig, Origins) {
       {"on_error", "site.toml:12:1"},
       {"single_flight", "site.toml:13:1"},
       {"levels", "default"},
+      {"signing_key", "default"},
+      {"trusted_keys", "default"},
+      {"require_signature", "default"},
       {"options", "site.toml:15:16"},
       {"options.busy_timeout_ms", "site.toml:16:1"},
       {"options.journal", "site.toml:17:1"},
@@ -128,7 +131,7 @@ TEST(ParseConfig, UnsetSettingsKeepDefaultsAndSayDefault) {
         "compress", "read_only", "on_error", "single_flight", "options"}) {
     EXPECT_EQ(cache.origin.at(key), "default") << key;
   }
-  EXPECT_EQ(cache.origin.size(), 14u);
+  EXPECT_EQ(cache.origin.size(), 17u);
   // A file with caches does not get the embedded default as well.
   EXPECT_EQ(config.caches.count("default"), 0u);
 }
@@ -269,7 +272,7 @@ TEST(DefaultConfig, OneSqliteCache) {
   EXPECT_EQ(cache.timeout, Timeout::after(hours(24 * 7)));
   EXPECT_EQ(cache.key_prefix, "sc");
   EXPECT_EQ(cache.max_entries, std::nullopt);
-  EXPECT_EQ(cache.origin.size(), 14u);
+  EXPECT_EQ(cache.origin.size(), 17u);
   for (const auto& [setting, where] : cache.origin) EXPECT_EQ(where, "default") << setting;
 }
 

@@ -124,7 +124,7 @@ TEST(BuildRecordFormat, ConsistentChecksumButBadFieldsIsRejected) {
   ASSERT_TRUE(view.is_ok());
   const uint32_t strings = [&] {
     uint32_t n;
-    std::memcpy(&n, good.data() + 96, 4);
+    std::memcpy(&n, good.data() + 104, 4);
     return n;
   }();
   const size_t uses_at = good.size() - 8 - 16 * 3 - 48 * 2 - 12 * 6 - 48 * 3;
@@ -138,8 +138,8 @@ TEST(BuildRecordFormat, ConsistentChecksumButBadFieldsIsRejected) {
   };
   for (const Edit& edit : {
            Edit{"version", 4, 9},
-           Edit{"cache name out of range", 88, strings},
-           Edit{"use count", 104, 4},
+           Edit{"cache name out of range", 96, strings},
+           Edit{"use count", 112, 4},
            Edit{"use key out of range", uses_at, strings},
            Edit{"use parent pointing forward", uses_at + 48 + 12, 1},
            Edit{"use parent below -1", uses_at + 12, 0xFFFFFFF0u},
@@ -152,6 +152,27 @@ TEST(BuildRecordFormat, ConsistentChecksumButBadFieldsIsRejected) {
     reseal(bad);
     EXPECT_FALSE(BuildRecordView::open(bad).is_ok()) << edit.what;
   }
+}
+
+// Version 2 lacked rejected:u64 after render_us; its records still decode, with 0.
+TEST(BuildRecordFormat, VersionTwoRecordsStillDecode) {
+  BuildRecord record = sample_record();
+  record.rejected = 5;
+  std::string v2 = record.encode();
+  ASSERT_EQ(v2[4], 3);
+  v2.erase(88, 8);
+  v2[4] = 2;
+  reseal(v2);
+  Result<BuildRecord> decoded = BuildRecord::decode(v2);
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  EXPECT_EQ(decoded->rejected, 0u);
+  EXPECT_EQ(decoded->render_us, record.render_us);
+  EXPECT_EQ(decoded->cache, record.cache);
+  ASSERT_EQ(decoded->uses.size(), record.uses.size());
+  EXPECT_EQ(decoded->uses[0].key, record.uses[0].key);
+  Result<BuildRecord> current = BuildRecord::decode(record.encode());
+  ASSERT_TRUE(current.is_ok());
+  EXPECT_EQ(current->rejected, 5u);
 }
 
 TEST(BuildRecordFormat, VersionOneJsonRecordsStillDecode) {

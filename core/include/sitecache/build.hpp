@@ -82,6 +82,7 @@ struct SITECACHE_EXPORT BuildRecord {
   uint64_t bytes_written = 0;
   uint64_t saved_us = 0;
   uint64_t render_us = 0;
+  uint64_t rejected = 0;  // reads refused by signature checks (also counted as misses)
   std::map<std::string, StepCounters> steps;
   std::vector<RecordedUse> uses;  // one per distinct key, in first-use order
 

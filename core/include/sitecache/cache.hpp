@@ -101,6 +101,8 @@ struct CacheCounters {
   uint64_t corrupt = 0;  // entries that failed their checks
   uint64_t bytes_read = 0;
   uint64_t bytes_written = 0;
+  // Reads refused by signature checks (docs/security.md); each is also a miss.
+  uint64_t rejected = 0;
 };
 
 // What the backend reports about itself; -1 where it cannot tell.

@@ -14,6 +14,9 @@
 //   on_error = "miss"               # or "fail"
 //   single_flight = "process"       # or "shared": leases across processes
 //   levels = ["local", "shared"]    # a tiered cache over other caches, fastest first
+//   signing_key = "env:SITECACHE_SIGNING_KEY"   # or "file:PATH": sign what is written
+//   trusted_keys = ["scpk1:...", "file:ci.pub"] # accept entries signed by these
+//   require_signature = true        # unsigned or untrusted entries are misses
 //   [cache.default.options]         # handed to the plugin as strings
 //   busy_timeout_ms = 5000
 //   [plugins]
@@ -79,6 +82,15 @@ struct CacheConfig {
   // prefix, version, timeout, compression, on_error, single_flight) is this cache's. Empty: a
   // single backend.
   std::vector<std::string> levels;
+  // Signed entries (docs/security.md). signing_key: where the secret key is, "env:NAME" or
+  // "file:PATH" (never the key itself); empty: entries are written unsigned.
+  // trusted_keys: public keys ("scpk1:...", or "env:"/"file:" naming one) whose
+  // signatures are accepted; the signing key's own public key is always trusted. With
+  // require_signature, an unsigned entry, a bad signature or an untrusted key is a miss,
+  // counted as rejected and never served. On a tiered cache these are the levels'.
+  std::string signing_key;
+  std::vector<std::string> trusted_keys;
+  bool require_signature = false;
   // The [cache.NAME.options] table, values rendered as strings ("true", "5000", "x").
   std::vector<std::pair<std::string, std::string>> options;
   // For `sitecache config show`: setting name -> "FILE:LINE:COL" or "default".

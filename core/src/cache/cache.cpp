@@ -290,7 +290,7 @@ CacheCounters Cache::counters() const {
   const auto& c = impl_->counters;
   return CacheCounters{c.hits.load(),       c.misses.load(),       c.sets.load(),
                        c.deletes.load(),    c.errors.load(),       c.corrupt.load(),
-                       c.bytes_read.load(), c.bytes_written.load()};
+                       c.bytes_read.load(), c.bytes_written.load(), c.rejected.load()};
 }
 
 }  // namespace sitecache

@@ -25,7 +25,16 @@ CacheImpl::~CacheImpl() {
 }
 
 Result<std::unique_ptr<Store>> CacheImpl::open_store() {
-  return sitecache::open_store(settings, config, warnings);
+  // Called from inside backend reads: counts and warns, never touches the store.
+  auto rejected = [this](std::string_view key, signing::Seal seal) {
+    count(counters.rejected);
+    if (!warned_rejected.exchange(true)) {
+      warnings("cache '" + settings.name + "': refused an entry (" + std::string(key) + ": " +
+               std::string(signing::describe(seal)) +
+               "); it is a miss, never served; further refusals are counted as rejected");
+    }
+  };
+  return sitecache::open_store(settings, config, warnings, rejected);
 }
 
 Result<Store*> CacheImpl::acquire() {

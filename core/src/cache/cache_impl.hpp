@@ -171,9 +171,10 @@ struct CacheImpl {
   Status backend_failure;  // set once when creation failed
 
   std::atomic<bool> warned{false};
+  std::atomic<bool> warned_rejected{false};  // one warning per process for rejected reads
   struct {
     std::atomic<uint64_t> hits{0}, misses{0}, sets{0}, deletes{0}, errors{0}, corrupt{0},
-        bytes_read{0}, bytes_written{0};
+        bytes_read{0}, bytes_written{0}, rejected{0};
   } counters;
   void count(std::atomic<uint64_t>& counter, uint64_t by = 1) {
     counter.fetch_add(by, std::memory_order_relaxed);

@@ -31,6 +31,7 @@
 #include <sstream>
 
 #include "config/config_reader.hpp"
+#include "signing/keys.hpp"
 #include "sitecache/units.hpp"
 
 namespace sitecache {
@@ -171,6 +172,69 @@ void apply_levels(Reader& r, const toml::node& v, const std::string& name, Cache
   }
 }
 
+void apply_signing_key(Reader& r, const toml::node& v, const std::string& name, CacheConfig& c) {
+  std::optional<std::string> source = r.string(v, name);
+  if (!source) return;
+  if (!signing::is_key_source(*source)) {
+    r.error(v.source(), name +
+                            " must be \"env:NAME\" or \"file:PATH\", naming where the "
+                            "secret key is (key material never goes in the configuration)");
+    return;
+  }
+  c.signing_key = std::move(*source);
+}
+
+void apply_trusted_keys(Reader& r, const toml::node& v, const std::string& name, CacheConfig& c) {
+  const auto* entries = v.as_array();
+  if (entries == nullptr) {
+    r.wrong_type(v, name, "an array of public keys");
+    return;
+  }
+  for (size_t i = 0; i < entries->size(); ++i) {
+    const toml::node& entry = *entries->get(i);
+    const std::string item = name + "[" + std::to_string(i) + "]";
+    std::optional<std::string> key = r.string(entry, item);
+    if (!key) continue;
+    if (!signing::is_key_source(*key)) {
+      if (Result<signing::PublicKey> parsed = signing::parse_public_key(*key); !parsed) {
+        r.error(entry.source(), item + ": " + parsed.status().message() +
+                                    "; or name one with \"env:NAME\" or \"file:PATH\"");
+        continue;
+      }
+    }
+    c.trusted_keys.push_back(std::move(*key));
+  }
+}
+
+void apply_require_signature(Reader& r, const toml::node& v, const std::string& name,
+                             CacheConfig& c) {
+  if (std::optional<bool> required = r.boolean(v, name)) c.require_signature = *required;
+}
+
+// Signing settings belong to the caches that hold entries: a tiered cache's levels. A
+// required signature needs some key to accept.
+void check_signing(Reader& r, const toml::table& root, const Config& config) {
+  for (const auto& [name, cache] : config.caches) {
+    const std::string table = "cache." + name;
+    for (std::string_view setting : {"signing_key", "trusted_keys", "require_signature"}) {
+      const toml::node* at = root.at_path(table + "." + std::string(setting)).node();
+      if (at != nullptr && !cache.levels.empty()) {
+        r.error(at->source(), table + "." + std::string(setting) +
+                                  ": a tiered cache signs and verifies through its levels; set it "
+                                  "on the level caches");
+      }
+    }
+    const toml::node* required = root.at_path(table + ".require_signature").node();
+    if (required != nullptr && cache.require_signature && cache.trusted_keys.empty() &&
+        cache.signing_key.empty()) {
+      r.error(required->source(),
+              table +
+                  ".require_signature = true accepts nothing without "
+                  "trusted_keys (or a signing_key, whose public key is trusted)");
+    }
+  }
+}
+
 // Levels must name other, single-backend caches of the same file; reported at the
 // `levels` value.
 void check_levels(Reader& r, const toml::table& root, const Config& config) {
@@ -257,7 +321,7 @@ struct CacheSetting {
 };
 
 // In the order of the documentation, which is also the order of "valid keys" lists.
-constexpr std::array<CacheSetting, 14> kCacheSettings{{
+constexpr std::array<CacheSetting, 17> kCacheSettings{{
     {"backend", apply_backend},
     {"location", apply_location},
     {"timeout", apply_timeout},
@@ -271,6 +335,9 @@ constexpr std::array<CacheSetting, 14> kCacheSettings{{
     {"on_error", apply_on_error},
     {"single_flight", apply_single_flight},
     {"levels", apply_levels},
+    {"signing_key", apply_signing_key},
+    {"trusted_keys", apply_trusted_keys},
+    {"require_signature", apply_require_signature},
     {"options", apply_options},
 }};
 
@@ -420,6 +487,7 @@ Result<Config> parse_toml(std::string_view text, const fs::path& source_name,
     }
   }
   check_levels(r, root, config);
+  check_signing(r, root, config);
   if (!r.ok()) return r.status();
   if (config.caches.empty()) config.caches.emplace("default", embedded_default_cache());
   return config;

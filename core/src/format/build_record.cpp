@@ -145,6 +145,7 @@ std::string BuildRecord::to_json() const {
   w.key("hits").value(hits);
   w.key("misses").value(misses);
   w.key("errors").value(errors);
+  w.key("rejected").value(rejected);
   w.key("bytes_read").value(bytes_read);
   w.key("bytes_written").value(bytes_written);
   w.key("saved_us").value(saved_us);
@@ -212,6 +213,7 @@ Result<BuildRecord> BuildRecord::from_json(std::string_view text) {
     r.hits = in.value("hits", uint64_t{0});
     r.misses = in.value("misses", uint64_t{0});
     r.errors = in.value("errors", uint64_t{0});
+    r.rejected = in.value("rejected", uint64_t{0});
     r.bytes_read = in.value("bytes_read", uint64_t{0});
     r.bytes_written = in.value("bytes_written", uint64_t{0});
     r.saved_us = in.value("saved_us", uint64_t{0});

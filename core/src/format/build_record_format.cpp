@@ -15,7 +15,14 @@ namespace sitecache {
 namespace {
 
 constexpr char kMagic[4] = {'S', 'C', 'B', 'R'};
-constexpr size_t kHeaderSize = 8 + 80 + 28;
+// The header's fixed part: magic and version, the counters (80 bytes in version 2, 88
+// from version 3), then the table sizes.
+constexpr size_t kCountersAt = 8;
+constexpr size_t counters_size(uint8_t version) {
+  return version == 2 ? 80 : 88;
+}
+constexpr size_t kTablesSize = 28;
+constexpr size_t kHeaderSize = kCountersAt + counters_size(kBuildRecordFormatVersion) + kTablesSize;
 constexpr size_t kStepSize = 4 + 8 * 4;
 constexpr size_t kUseSize = 4 * 9 + 8 + 4;
 constexpr size_t kInputSize = 4 + 8;
@@ -93,9 +100,9 @@ void write_header(Writer& w, const BuildRecord& r, uint32_t cache, const StringT
   w.put(kBuildRecordFormatVersion);
   w.put(uint8_t{0});
   w.put(uint16_t{0});
-  for (uint64_t v :
-       {r.generation, static_cast<uint64_t>(r.started_ms), static_cast<uint64_t>(r.ended_ms),
-        r.hits, r.misses, r.errors, r.bytes_read, r.bytes_written, r.saved_us, r.render_us}) {
+  for (uint64_t v : {r.generation, static_cast<uint64_t>(r.started_ms),
+                     static_cast<uint64_t>(r.ended_ms), r.hits, r.misses, r.errors, r.bytes_read,
+                     r.bytes_written, r.saved_us, r.render_us, r.rejected}) {
     w.put(v);
   }
   w.put(cache);
@@ -214,29 +221,34 @@ Result<BuildRecordView> BuildRecordView::open(std::string_view bytes) {
 }
 
 Status BuildRecordView::validate() {
-  if (bytes_.size() < kHeaderSize + 8) return corrupt("too short");
-  if (!is_binary_build_record(bytes_)) return corrupt("not a binary build record");
-  if (static_cast<uint8_t>(bytes_[4]) != kBuildRecordFormatVersion) {
-    return corrupt("format version " + std::to_string(static_cast<uint8_t>(bytes_[4])));
+  if (!is_binary_build_record(bytes_) || bytes_.size() < 5) {
+    return corrupt("not a binary build record");
   }
+  const auto version = static_cast<uint8_t>(bytes_[4]);
+  if (version != kBuildRecordFormatVersion && version != 2) {
+    return corrupt("format version " + std::to_string(version));
+  }
+  tables_at_ = kCountersAt + counters_size(version);
+  const size_t header_size = tables_at_ + kTablesSize;
+  if (bytes_.size() < header_size + 8) return corrupt("too short");
   const size_t body = bytes_.size() - 8;
   if (XXH3_64bits(bytes_.data(), body) != load<uint64_t>(bytes_, body)) {
     return corrupt("checksum mismatch");
   }
-  const uint32_t string_bytes = load<uint32_t>(bytes_, 92);
-  string_count_ = load<uint32_t>(bytes_, 96);
-  step_count_ = load<uint32_t>(bytes_, 100);
-  use_count_ = load<uint32_t>(bytes_, 104);
-  input_count_ = load<uint32_t>(bytes_, 108);
-  output_count_ = load<uint32_t>(bytes_, 112);
+  const uint32_t string_bytes = load<uint32_t>(bytes_, tables_at_ + 4);
+  string_count_ = load<uint32_t>(bytes_, tables_at_ + 8);
+  step_count_ = load<uint32_t>(bytes_, tables_at_ + 12);
+  use_count_ = load<uint32_t>(bytes_, tables_at_ + 16);
+  input_count_ = load<uint32_t>(bytes_, tables_at_ + 20);
+  output_count_ = load<uint32_t>(bytes_, tables_at_ + 24);
   // 64-bit arithmetic: no count can overflow the sum.
-  const uint64_t expected = uint64_t{kHeaderSize} + 4 * (uint64_t{string_count_} + 1) +
+  const uint64_t expected = uint64_t{header_size} + 4 * (uint64_t{string_count_} + 1) +
                             string_bytes + uint64_t{kStepSize} * step_count_ +
                             uint64_t{kUseSize} * use_count_ + uint64_t{kInputSize} * input_count_ +
                             uint64_t{kOutputSize} * output_count_ +
                             uint64_t{kIndexSize} * use_count_;
   if (expected != body) return corrupt("sections do not add up to its size");
-  offsets_at_ = kHeaderSize;
+  offsets_at_ = header_size;
   string_bytes_at_ = offsets_at_ + 4 * (size_t{string_count_} + 1);
   steps_at_ = string_bytes_at_ + string_bytes;
   uses_at_ = steps_at_ + kStepSize * step_count_;
@@ -254,7 +266,7 @@ Status BuildRecordView::validate() {
   }
   if (previous != string_bytes) return corrupt("string table size mismatch");
   auto is_string = [&](size_t at) { return load<uint32_t>(bytes_, at) < string_count_; };
-  if (!is_string(88)) return corrupt("cache name out of range");
+  if (!is_string(tables_at_)) return corrupt("cache name out of range");
   for (size_t i = 0; i < step_count_; ++i) {
     if (!is_string(steps_at_ + kStepSize * i)) return corrupt("step name out of range");
   }
@@ -369,7 +381,8 @@ BuildRecord BuildRecordView::materialize() const {
   r.bytes_written = load<uint64_t>(bytes_, 64);
   r.saved_us = load<uint64_t>(bytes_, 72);
   r.render_us = load<uint64_t>(bytes_, 80);
-  r.cache = std::string(string(load<uint32_t>(bytes_, 88)));
+  if (tables_at_ > 88) r.rejected = load<uint64_t>(bytes_, 88);
+  r.cache = std::string(string(load<uint32_t>(bytes_, tables_at_)));
   for (size_t i = 0; i < step_count_; ++i) {
     const size_t at = steps_at_ + kStepSize * i;
     r.steps[std::string(string(load<uint32_t>(bytes_, at)))] =

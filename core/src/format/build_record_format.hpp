@@ -8,7 +8,7 @@
 //   header      := "SCBR" version:u8 reserved:u8[3]                       (8 bytes)
 //                  generation:u64 started_ms:i64 ended_ms:i64 hits:u64 misses:u64
 //                  errors:u64 bytes_read:u64 bytes_written:u64 saved_us:u64
-//                  render_us:u64                                        (80 bytes)
+//                  render_us:u64 rejected:u64                           (88 bytes)
 //                  cache:str string_bytes:u32 string_count:u32 step_count:u32
 //                  use_count:u32 input_count:u32 output_count:u32       (28 bytes)
 //   strings     := offset:u32[string_count + 1] byte[string_bytes]
@@ -34,7 +34,8 @@
 //
 // Version history:
 //   1  JSON (docs/json.md "build record"), written by sitecache 0.1; still read.
-//   2  this binary layout; adds each use's outputs and parent.
+//   2  this binary layout; adds each use's outputs and parent. Still read (rejected: 0).
+//   3  adds rejected:u64 after render_us (reads refused by signature checks).
 #ifndef SITECACHE_FORMAT_BUILD_RECORD_FORMAT_HPP
 #define SITECACHE_FORMAT_BUILD_RECORD_FORMAT_HPP
 
@@ -49,7 +50,7 @@
 
 namespace sitecache {
 
-inline constexpr uint8_t kBuildRecordFormatVersion = 2;
+inline constexpr uint8_t kBuildRecordFormatVersion = 3;
 
 // Encodes a record in the layout above.
 std::string encode_build_record(const BuildRecord& record);
@@ -95,6 +96,7 @@ class BuildRecordView {
 
   std::string_view bytes_;
   uint32_t string_count_ = 0, step_count_ = 0, use_count_ = 0, input_count_ = 0, output_count_ = 0;
+  size_t tables_at_ = 0;  // where the header's table sizes start (by version)
   size_t offsets_at_ = 0, string_bytes_at_ = 0, steps_at_ = 0, uses_at_ = 0, inputs_at_ = 0,
          outputs_at_ = 0, index_at_ = 0;
 };

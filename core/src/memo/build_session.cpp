@@ -57,6 +57,7 @@ BuildRecord close_state(BuildSession::State& state, CacheImpl& impl) {
   const CacheCounters now = state.cache->counters();
   state.record.ended_ms = now_ms();
   state.record.errors = now.errors - state.counters_at_start.errors;
+  state.record.rejected = now.rejected - state.counters_at_start.rejected;
   state.record.bytes_read = now.bytes_read - state.counters_at_start.bytes_read;
   state.record.bytes_written = now.bytes_written - state.counters_at_start.bytes_written;
   {

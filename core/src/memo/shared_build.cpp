@@ -73,6 +73,7 @@ void merge(BuildRecord& into, std::unordered_map<std::string, size_t>& index,
   into.hits += part.hits;
   into.misses += part.misses;
   into.errors += part.errors;
+  into.rejected += part.rejected;
   into.bytes_read += part.bytes_read;
   into.bytes_written += part.bytes_written;
   into.saved_us += part.saved_us;

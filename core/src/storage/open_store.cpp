@@ -35,8 +35,11 @@ std::vector<std::pair<std::string, std::string>> plugin_options(const CacheConfi
   return options;
 }
 
-Result<std::unique_ptr<Store>> open_plugin_store(const CacheConfig& settings,
-                                                 const Config& config) {
+Result<std::unique_ptr<Store>> open_plugin_store(const CacheConfig& settings, const Config& config,
+                                                 const RejectSink& rejected) {
+  // Keys first: a cache that cannot sign or verify as configured must not open at all.
+  Result<std::optional<SigningPolicy>> policy = signing_policy(settings, config);
+  if (!policy) return policy.status();
   const std::string backend_name = config.disabled ? "dummy" : settings.backend;
   Result<std::filesystem::path> file = find_plugin(backend_name, config);
   if (!file) return file.status();
@@ -45,14 +48,21 @@ Result<std::unique_ptr<Store>> open_plugin_store(const CacheConfig& settings,
   Result<std::unique_ptr<PluginStore>> created =
       PluginStore::create(*plugin, plugin_options(settings, config));
   if (!created) return created.status();
-  return std::unique_ptr<Store>(std::move(created.value()));
+  std::unique_ptr<Store> store(std::move(created.value()));
+  if (*policy && !config.disabled) {
+    store = std::make_unique<SigningStore>(std::move(store), std::move(**policy), rejected);
+  }
+  return store;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_store(const CacheConfig& settings, const Config& config,
-                                          const std::function<void(std::string_view)>& warn) {
-  if (settings.levels.empty() || config.disabled) return open_plugin_store(settings, config);
+                                          const std::function<void(std::string_view)>& warn,
+                                          const RejectSink& rejected) {
+  if (settings.levels.empty() || config.disabled) {
+    return open_plugin_store(settings, config, rejected);
+  }
   std::vector<TieredStore::Level> levels;
   std::string failures;
   for (const std::string& name : settings.levels) {
@@ -61,7 +71,8 @@ Result<std::unique_ptr<Store>> open_store(const CacheConfig& settings, const Con
       return Status(StatusCode::config,
                     "cache '" + settings.name + "' names unknown level '" + name + "'");
     }
-    Result<std::unique_ptr<Store>> store = open_plugin_store(level_settings->second, config);
+    Result<std::unique_ptr<Store>> store =
+        open_plugin_store(level_settings->second, config, rejected);
     if (!store) {
       // A level that cannot start is skipped like a level that fails later.
       warn("cache '" + settings.name + "': level '" + name + "' is unavailable (" +

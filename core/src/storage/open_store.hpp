@@ -10,6 +10,7 @@
 
 #include "sitecache/config.hpp"
 #include "sitecache/status.hpp"
+#include "storage/signing_store.hpp"
 #include "storage/store.hpp"
 
 namespace sitecache {
@@ -17,8 +18,12 @@ namespace sitecache {
 // Loads the plugin (the dummy plugin when config.disabled) and creates a handle. With
 // levels, a level that cannot start is skipped with one warning through `warn`; only when
 // none starts is that an error (unavailable). An unknown level name is a config error.
+// A cache (or level) with signing settings is wrapped in a SigningStore that reports
+// rejected reads through `rejected`; a signing key that cannot be read is a config error
+// (for a level: that level is skipped, as one that cannot start).
 Result<std::unique_ptr<Store>> open_store(const CacheConfig& settings, const Config& config,
-                                          const std::function<void(std::string_view)>& warn);
+                                          const std::function<void(std::string_view)>& warn,
+                                          const RejectSink& rejected);
 
 }  // namespace sitecache
 
