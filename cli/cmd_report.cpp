@@ -1,6 +1,7 @@
 // `sitecache report`: one self-contained HTML page of what a cache does over its recent
 // builds (report_data.hpp says what it reads, report_html.hpp what the page shows), or the
 // same data as JSON.
+#include <cstdio>
 #include <fstream>
 #include <memory>
 

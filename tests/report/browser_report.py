@@ -132,6 +132,10 @@ def main():
     ap.add_argument("--plugin-dir", required=True)
     ap.add_argument("--screenshot", help="also write a screenshot of the report here")
     args = ap.parse_args()
+    # meson passes built programs relative to the build directory; the tests run them
+    # from temporary directories.
+    args.sitecache, args.sitegen, args.plugin_dir = (
+        os.path.abspath(p) for p in (args.sitecache, args.sitegen, args.plugin_dir))
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         print("skip: chromium is not installed (scripts/setup installs it)")

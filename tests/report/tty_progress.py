@@ -81,6 +81,10 @@ def main():
     ap.add_argument("--sitegen", required=True)
     ap.add_argument("--plugin-dir", required=True)
     args = ap.parse_args()
+    # meson passes built programs relative to the build directory; the tests run them
+    # from temporary directories.
+    args.sitecache, args.sitegen, args.plugin_dir = (
+        os.path.abspath(p) for p in (args.sitecache, args.sitegen, args.plugin_dir))
     failures = Failures()
     with tempfile.TemporaryDirectory(prefix="tty-progress-") as tmp:
         history = SiteHistory(tmp, args.sitegen, args.plugin_dir)
