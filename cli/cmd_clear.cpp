@@ -70,7 +70,7 @@ int run_clear(Context& context, const ClearOptions& options) {
   Cache& cache = context.cache();
   ClearPlan plan;
   {
-    Progress progress("examining " + cache.name());
+    Progress progress("examining " + cache.name(), output_mode(options.json));
     plan = take(plan_clear(cache, selector, progress.callback()));
   }
   if (plan.source == EntrySource::build_records) note(cannot_scan_note(cache, plan.examined));

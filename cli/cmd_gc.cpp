@@ -30,7 +30,7 @@ int run_gc(Context& context, const GcOptions& options) {
   }
   ClearPlan plan;
   {
-    Progress progress("examining " + cache.name());
+    Progress progress("examining " + cache.name(), output_mode(options.json));
     plan = take(plan_gc(cache, limits, progress.callback()));
   }
   Json details = {{"max_bytes", limits.max_bytes ? Json(*limits.max_bytes) : Json(nullptr)},

@@ -25,7 +25,7 @@ int run_ls(Context& context, const LsOptions& options) {
   Cache& cache = context.cache();
   EntryListing listing;
   {
-    Progress progress("listing " + cache.name());
+    Progress progress("listing " + cache.name(), output_mode(options.json));
     listing = take(list_entries(cache, progress.callback()));
   }
   if (listing.source == EntrySource::build_records)

@@ -118,6 +118,7 @@ void add_exec_command(CLI::App& app, Context& context, Verbs& verbs);
 void add_build_command(CLI::App& app, Context& context, Verbs& verbs);
 void add_key_command(CLI::App& app, Context& context, Verbs& verbs);
 void add_keys_command(CLI::App& app, Context& context, Verbs& verbs);
+void add_report_command(CLI::App& app, Context& context, Verbs& verbs);
 // The position of the verb in argv: the first word that is neither a global option nor
 // its value (argc when there is none).
 int verb_index(int argc, char** argv);

@@ -40,7 +40,7 @@ int carry_out(Cache& cache, const ClearPlan& plan, const PlanOutput& output) {
   const uint64_t planned_bytes = plan.bytes();
   ClearSummary summary;
   if (!output.dry_run && (planned > 0 || plan.sweep_key_space)) {
-    Progress progress("removing from " + cache.name());
+    Progress progress("removing from " + cache.name(), output_mode(output.json));
     summary = take(execute(cache, plan, progress.callback()));
   }
 

@@ -71,6 +71,7 @@ const VerbGroup kVerbGroups[] = {
     {{"build"}, add_build_command},
     {{"key"}, add_key_command},
     {{"keys"}, add_keys_command},
+    {{"report"}, add_report_command},
 };
 
 // The `sitecache` application: global options and the verbs. `verb` is the verb the

@@ -1,23 +1,16 @@
 #include "output.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <utility>
 
 #include "common.hpp"
 #include "sitecache/units.hpp"
 
 namespace sitecache::cli {
-namespace {
 
 using std::chrono::milliseconds;
-
-constexpr auto kProgressDelay = std::chrono::milliseconds(300);
-constexpr auto kProgressInterval = std::chrono::milliseconds(100);
-
-}  // namespace
 
 Json json_document(std::string_view command) {
   Json document;
@@ -154,37 +147,11 @@ void note(std::string_view message) {
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-Progress::Progress(std::string label)
-    : label_(std::move(label)),
-      enabled_(isatty(STDERR_FILENO) == 1),
-      start_(std::chrono::steady_clock::now()),
-      last_(start_) {}
-
-Progress::~Progress() {
-  finish();
-}
-
-void Progress::update(uint64_t done, uint64_t total) {
-  if (!enabled_) return;
-  auto now = std::chrono::steady_clock::now();
-  if (now - start_ < kProgressDelay || (drawn_ && now - last_ < kProgressInterval)) return;
-  last_ = now;
-  drawn_ = true;
-  std::string text = "\r\033[K" + label_ + ": " + std::to_string(done);
-  if (total > 0) text += "/" + std::to_string(total);
-  std::fwrite(text.data(), 1, text.size(), stderr);
-  std::fflush(stderr);
-}
-
-void Progress::finish() {
-  if (!drawn_) return;
-  drawn_ = false;
-  std::fputs("\r\033[K", stderr);
-  std::fflush(stderr);
-}
+Progress::Progress(std::string label, progress::OutputMode mode)
+    : line_(std::move(label), progress::progress_display(mode)) {}
 
 MaintenanceProgress Progress::callback() {
-  return [this](uint64_t done, uint64_t total) { update(done, total); };
+  return [this](uint64_t done, uint64_t total) { line_.update(done, total); };
 }
 
 }  // namespace sitecache::cli

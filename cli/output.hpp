@@ -8,13 +8,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "progress_line.hpp"
 #include "sitecache/maintenance.hpp"
 
 namespace sitecache::cli {
@@ -71,27 +71,22 @@ void write_stdout(std::string_view bytes);
 // "sitecache: note: ..." on stderr.
 void note(std::string_view message);
 
-// A progress line on stderr ("\r<label>: 1200/5000"), drawn only on a terminal, at most
-// ten times a second, and only once the operation has run for a moment; finish() (or the
-// destructor) erases it.
+// The output mode a verb's --json flag asks for (the CLI has no --quiet).
+inline progress::OutputMode output_mode(bool json_flag) {
+  return json_flag ? progress::OutputMode::json_or_quiet : progress::OutputMode::human;
+}
+
+// The progress line of a long operation (progress/progress_line.hpp has the contract):
+// drawn on stderr only when it is a terminal and the verb does not print --json.
 class Progress {
  public:
-  explicit Progress(std::string label);
-  ~Progress();
-  Progress(const Progress&) = delete;
-  Progress& operator=(const Progress&) = delete;
-
-  void update(uint64_t done, uint64_t total);
-  void finish();
-  // A MaintenanceProgress that forwards to update().
+  Progress(std::string label, progress::OutputMode mode);
+  void finish() { line_.finish(); }
+  // A MaintenanceProgress that draws the line.
   MaintenanceProgress callback();
 
  private:
-  std::string label_;
-  bool enabled_;
-  bool drawn_ = false;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_;
+  progress::ProgressLine line_;
 };
 
 }  // namespace sitecache::cli

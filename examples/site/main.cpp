@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sitecache/sitecache.hpp>
 
+#include "build_progress.hpp"
 #include "memo.hpp"
 #include "options.hpp"
 #include "site.hpp"
@@ -86,12 +87,26 @@ int run(const Options& options) {
   sitegen::SiteSpec spec{options.content,
                          options.out,
                          {options.content, template_dir, fs::current_path()},
-                         options.jobs};
+                         options.jobs,
+                         {}};
+  // Builds with a progress line on a terminal, erased before anything else is printed.
+  auto build = [&](sitecache::Cache* cache, sitecache::FileHasher* hasher) {
+    using sitecache::progress::OutputMode;
+    sitegen::BuildProgress progress(
+        cache, sitecache::progress::progress_display(options.quiet ? OutputMode::json_or_quiet
+                                                                   : OutputMode::human));
+    spec.item_done = [&progress](sitegen::BuildPhase phase, size_t total) {
+      progress.item_done(phase, total);
+    };
+    BuildStats built = sitegen::build_site(spec, templates, site, sitegen::Memo(cache), hasher);
+    progress.finish();
+    return built;
+  };
 
   BuildStats stats;
   CacheSummary cache;
   if (options.no_cache) {
-    stats = sitegen::build_site(spec, templates, site, sitegen::Memo(nullptr), nullptr);
+    stats = build(nullptr, nullptr);
   } else {
     sitecache::ConfigSource source;
     source.explicit_path = options.cache_config;
@@ -102,7 +117,7 @@ int run(const Options& options) {
       throw std::runtime_error("no cache named '" + options.cache_name + "' in the configuration");
     sitecache::FileHasher hasher(stat_cache_path(caches->config()));
     sitecache::BuildSession session = c->begin_build();
-    stats = sitegen::build_site(spec, templates, site, sitegen::Memo(c), &hasher);
+    stats = build(c, &hasher);
     sitecache::Result<sitecache::BuildRecord> record = session.finish();
     if (!record) throw std::runtime_error("recording the build: " + record.status().to_string());
     cache.enabled = true;

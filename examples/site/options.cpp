@@ -24,7 +24,7 @@ Builds a static site from Markdown pages with TOML front matter.
   --no-cache         render everything, never touch the cache
   --jobs N           render with N threads (0 = one per core; default: 1)
   --stats-json FILE  write the build summary as JSON
-  --quiet            no summary line
+  --quiet            no summary line, and no progress line on a terminal
   --help             this text
 )";
 }

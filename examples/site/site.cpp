@@ -71,7 +71,10 @@ class SiteBuild {
     tasks.emplace_back([&] { write_home(); });
     tasks.emplace_back([&] { write_tags_index(); });
     tasks.emplace_back([&] { write_feed(); });
-    parallel_for(tasks.size(), spec_.jobs, [&](size_t i) { tasks[i](); });
+    parallel_for(tasks.size(), spec_.jobs, [&](size_t i) {
+      tasks[i]();
+      if (spec_.item_done) spec_.item_done(BuildPhase::rendering, tasks.size());
+    });
 
     BuildStats stats;
     stats.posts = posts_.size();
@@ -133,7 +136,10 @@ class SiteBuild {
     }
     std::vector<FrontMatter> fms(sources_.size());
     digests_.assign(sources_.size(), Digest{});
-    parallel_for(sources_.size(), spec_.jobs, [&](size_t i) { fms[i] = front_matter_of(i); });
+    parallel_for(sources_.size(), spec_.jobs, [&](size_t i) {
+      fms[i] = front_matter_of(i);
+      if (spec_.item_done) spec_.item_done(BuildPhase::reading, sources_.size());
+    });
 
     for (size_t i = 0; i < sources_.size(); ++i) {
       if (fms[i].draft) continue;

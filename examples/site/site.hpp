@@ -14,6 +14,7 @@
 #define SITEGEN_SITE_HPP
 
 #include <filesystem>
+#include <functional>
 #include <sitecache/sitecache.hpp>
 #include <vector>
 
@@ -23,11 +24,18 @@
 
 namespace sitegen {
 
+// The two phases of a build, in order: every page's front matter is read, then every
+// output page is rendered and written.
+enum class BuildPhase { reading, rendering };
+
 struct SiteSpec {
   std::filesystem::path content_dir;
   std::filesystem::path out_dir;
   std::vector<std::filesystem::path> keep;  // folders the output folder must not contain
   unsigned jobs = 1;
+  // When set, told from the worker threads each time one item of a phase is done, with
+  // the phase's item count (progress lines).
+  std::function<void(BuildPhase, size_t total)> item_done;
 };
 
 struct BuildStats {

@@ -405,6 +405,30 @@ TEST_P(SharedServer, ClearAllLeavesAnotherPrefixUntouched) {
   EXPECT_EQ(rebuilt["misses"], 2);
 }
 
+TEST_P(SharedServer, ReportShowsTheBuildsAndSaysWhatItCannotList) {
+  write_file("site/a.md", "alpha");
+  write_file("site/b.md", "beta");
+  build();
+  write_file("site/a.md", "alpha, edited");
+  build();
+
+  Json r = run_json({"report", "--json"});
+  ASSERT_EQ(r["builds"].size(), 2u);
+  EXPECT_EQ(r["builds"][1]["misses"], 1);
+  ASSERT_EQ(r["misses"][0]["rows"].size(), 1u);
+  EXPECT_EQ(r["misses"][0]["rows"][0]["reason"], "inputs_changed");
+  EXPECT_EQ(r["stale"]["by_reason"]["superseded"], 1) << r["stale"];
+  // Redis scans; memcached cannot, and the report says so.
+  EXPECT_EQ(r["size"]["source"], redis() ? "scan" : "build_records");
+  EXPECT_EQ(r["notes"].size(), redis() ? 0u : 1u) << r["notes"];
+
+  Exec page = sitecache({"report", "--out", "report.html"});
+  ASSERT_EQ(page.exit_code, 0) << RUN_INFO(page);
+  const std::string html = read_back("report.html");
+  EXPECT_NE(html.find("data-points=\"2\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"table-misses-2\""), std::string::npos);
+}
+
 TEST_P(SharedServer, ServerDownIsAFailureNotAMiss) {
   ASSERT_EQ(sitecache({"put", "k"}, "v").exit_code, 0);
   server_->kill();

@@ -40,6 +40,11 @@ struct UseExplanation {
 SITECACHE_EXPORT UseExplanation explain_use(const std::vector<BuildRecord>& records, size_t index,
                                             const RecordedUse& use);
 
+// explain_use for every miss of records[index], in use order, in one pass over the older
+// records (explain_use searches them for each use: quadratic over a whole cold build).
+SITECACHE_EXPORT std::vector<UseExplanation> explain_misses(const std::vector<BuildRecord>& records,
+                                                            size_t index);
+
 }  // namespace sitecache
 
 #endif  // SITECACHE_EXPLAIN_HPP

@@ -1,6 +1,8 @@
 #include "sitecache/explain.hpp"
 
 #include <map>
+#include <string_view>
+#include <utility>
 
 namespace sitecache {
 namespace {
@@ -56,32 +58,16 @@ std::string inputs_message(const UseExplanation& e) {
   return message + " since build #" + std::to_string(e.previous_build);
 }
 
-}  // namespace
-
-std::string_view to_string(MissReason reason) {
-  switch (reason) {
-    case MissReason::hit:
-      return "hit";
-    case MissReason::first_use:
-      return "first_use";
-    case MissReason::inputs_changed:
-      return "inputs_changed";
-    case MissReason::key_changed:
-      return "key_changed";
-    case MissReason::entry_missing:
-      return "entry_missing";
-  }
-  return "unknown";
-}
-
-UseExplanation explain_use(const std::vector<BuildRecord>& records, size_t index,
-                           const RecordedUse& use) {
+// What explain_use says of `use`, given the newest older use of its step and slot (null
+// when none) and that use's build.
+UseExplanation explain_against(const RecordedUse& use, const RecordedUse* before,
+                               uint64_t previous_build) {
   UseExplanation e;
   e.step = use.step;
   e.slot = use.slot;
   e.hit = use.hit;
   e.key = use.key;
-  const RecordedUse* before = previous_use(records, index, use, e.previous_build);
+  e.previous_build = previous_build;
   if (use.hit) {
     e.reason = MissReason::hit;
     e.message = "hit: nothing to explain";
@@ -111,6 +97,60 @@ UseExplanation explain_use(const std::vector<BuildRecord>& records, size_t index
   }
   if (!use.not_stored.empty()) e.message += "; not stored: " + use.not_stored;
   return e;
+}
+
+}  // namespace
+
+std::string_view to_string(MissReason reason) {
+  switch (reason) {
+    case MissReason::hit:
+      return "hit";
+    case MissReason::first_use:
+      return "first_use";
+    case MissReason::inputs_changed:
+      return "inputs_changed";
+    case MissReason::key_changed:
+      return "key_changed";
+    case MissReason::entry_missing:
+      return "entry_missing";
+  }
+  return "unknown";
+}
+
+UseExplanation explain_use(const std::vector<BuildRecord>& records, size_t index,
+                           const RecordedUse& use) {
+  uint64_t generation = 0;
+  const RecordedUse* before = previous_use(records, index, use, generation);
+  return explain_against(use, before, generation);
+}
+
+std::vector<UseExplanation> explain_misses(const std::vector<BuildRecord>& records, size_t index) {
+  // The (step, slot) of every miss, then the newest older use of each.
+  using StepSlot = std::pair<std::string_view, std::string_view>;
+  struct Previous {
+    const RecordedUse* use = nullptr;
+    uint64_t generation = 0;
+  };
+  std::map<StepSlot, Previous> previous;
+  for (const RecordedUse& use : records[index].uses) {
+    if (!use.hit) previous.try_emplace({use.step, use.slot});
+  }
+  size_t unresolved = previous.size();
+  for (size_t i = index + 1; i < records.size() && unresolved > 0; ++i) {
+    for (const RecordedUse& old : records[i].uses) {
+      auto it = previous.find({old.step, old.slot});
+      if (it == previous.end() || it->second.use != nullptr) continue;
+      it->second = {&old, records[i].generation};
+      --unresolved;
+    }
+  }
+  std::vector<UseExplanation> out;
+  for (const RecordedUse& use : records[index].uses) {
+    if (use.hit) continue;
+    const Previous& p = previous.at({use.step, use.slot});
+    out.push_back(explain_against(use, p.use, p.generation));
+  }
+  return out;
 }
 
 }  // namespace sitecache
