@@ -188,5 +188,44 @@ TEST(BuildRecordFormat, VersionOneJsonRecordsStillDecode) {
   EXPECT_TRUE(r->uses[0].outputs.empty());
 }
 
+// Finding (issue 17): a version-1 record nested 200,000 levels deep under "steps" or
+// "uses" recursed through nlohmann's copies until the stack overflowed (`stats`, `explain`
+// and `clear --stale` crashed). Now refused, by a scan that does not recurse.
+TEST(BuildRecordFormat, DeeplyNestedVersionOneRecordIsCorruptionNotACrash) {
+  constexpr size_t kDepth = 200'000;
+  const std::string head = R"({"format_version":1,"generation":1,)";
+  for (const std::string& member : {std::string("steps"), std::string("uses")}) {
+    for (const char* bracket : {"[", "{\"a\":"}) {
+      std::string text = head + "\"" + member + "\":";
+      for (size_t i = 0; i < kDepth; ++i) text += bracket;
+      Result<BuildRecord> r = BuildRecord::decode(text);
+      ASSERT_FALSE(r.is_ok()) << member << " " << bracket;
+      EXPECT_EQ(r.status().code(), StatusCode::corruption);
+      EXPECT_NE(r.status().message().find("nests deeper than"), std::string::npos)
+          << r.status().message();
+    }
+  }
+  // Brackets inside strings are text, not nesting.
+  const std::string quoted = head + R"("cache":")" + std::string(kDepth, '[') + R"("})";
+  Result<BuildRecord> r = BuildRecord::decode(quoted);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->cache.size(), kDepth);
+}
+
+TEST(BuildRecordFormat, VersionOneRecordWithWrongTypesIsCorruption) {
+  for (const char* text : {
+           R"({"format_version":1,"steps":[]})",
+           R"({"format_version":1,"uses":{}})",
+           R"({"format_version":1,"uses":[{"inputs":{}}]})",
+           R"({"format_version":1,"uses":[{"outputs":"x"}]})",
+           R"({"format_version":1,"uses":[7]})",
+           R"({"format_version":1,"steps":{"page":7}})",
+       }) {
+    Result<BuildRecord> r = BuildRecord::decode(text);
+    ASSERT_FALSE(r.is_ok()) << text;
+    EXPECT_EQ(r.status().code(), StatusCode::corruption) << text;
+  }
+}
+
 }  // namespace
 }  // namespace sitecache
