@@ -404,7 +404,11 @@ void read_cache(Reader& r, const toml::key& key, const toml::node& node, Config&
     return;
   }
   CacheConfig cache = defaulted_cache(std::string(key.str()));
-  for (const auto& [setting_key, value] : *table) {
+  for (const auto& member : *table) {
+    // Named, not a structured binding: the lambda below captures it (clang 14, which
+    // builds the fuzz harnesses, cannot capture a binding).
+    const toml::key& setting_key = member.first;
+    const toml::node& value = member.second;
     const auto* setting =
         std::find_if(kCacheSettings.begin(), kCacheSettings.end(),
                      [&](const CacheSetting& s) { return s.key == setting_key.str(); });
