@@ -9,7 +9,10 @@
 //   - validation returns a Status (ok, unsupported, or an error): nothing crashes, hangs
 //     or throws across the plugin ABI;
 //   - parsing is deterministic: the same text gives the same caches.
+#include <dlfcn.h>
+
 #include <cstdlib>
+#include <filesystem>
 
 #include "fuzz_support.hpp"
 #include "sitecache/config.hpp"
@@ -36,6 +39,16 @@ bool names_a_place(const std::string& message) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   unsetenv("SITECACHE_PLUGIN_PATH");  // plugins come from the build tree only
+  // The plugins stay mapped for the whole run (RTLD_NODELETE makes the loader's dlclose
+  // a no-op): libFuzzer clears the coverage counters of every instrumented module before
+  // each input, and an unloaded plugin's counters were a SEGV inside libFuzzer.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(FUZZ_PLUGIN_DIR, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("sitecache-") && name.ends_with(".so")) {
+      dlopen(entry.path().c_str(), RTLD_NOW | RTLD_NODELETE);
+    }
+  }
   return 0;
 }
 
