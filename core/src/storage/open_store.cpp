@@ -12,11 +12,13 @@
 namespace sitecache {
 namespace {
 
-// The reserved options of plugin_abi.h, then the cache's [options] table (left out when
-// `with_table` is false).
+// Whether a plugin receives the cache's [options] table.
+enum class OptionsTable { include, leave_out };
+
+// The reserved options of plugin_abi.h, then the cache's [options] table (unless left out).
 std::vector<std::pair<std::string, std::string>> plugin_options(const CacheConfig& settings,
                                                                 const Config& config,
-                                                                bool with_table) {
+                                                                OptionsTable table) {
   std::vector<std::pair<std::string, std::string>> options;
   if (!settings.location.empty()) options.emplace_back("location", settings.location);
   if (settings.max_entries) {
@@ -30,7 +32,7 @@ std::vector<std::pair<std::string, std::string>> plugin_options(const CacheConfi
   std::filesystem::path base =
       config.base_dir.empty() ? std::filesystem::current_path(ec) : config.base_dir;
   options.emplace_back("base_dir", base.string());
-  if (with_table) {
+  if (table == OptionsTable::include) {
     for (const auto& option : settings.options) options.push_back(option);
   }
   return options;
@@ -85,8 +87,9 @@ Result<std::unique_ptr<Store>> open_plugin_store(const CacheConfig& settings, co
   Result<std::shared_ptr<LoadedPlugin>> plugin = load_plugin(*file);
   if (!plugin) return located(plugin.status(), settings, config, "");
   // The dummy stand-in of SITECACHE_DISABLE would reject the real backend's options.
-  Result<std::unique_ptr<PluginStore>> created =
-      PluginStore::create(*plugin, plugin_options(settings, config, !config.disabled));
+  Result<std::unique_ptr<PluginStore>> created = PluginStore::create(
+      *plugin, plugin_options(settings, config,
+                              config.disabled ? OptionsTable::leave_out : OptionsTable::include));
   if (!created) return located(created.status(), settings, config, "");
   std::unique_ptr<Store> store(std::move(created.value()));
   if (*policy && !config.disabled) {
@@ -104,7 +107,8 @@ Status validate_backend(const CacheConfig& settings, const Config& config) {
   if (!file) return located(file.status(), settings, config, what);
   Result<std::shared_ptr<LoadedPlugin>> plugin = load_plugin(*file);
   if (!plugin) return located(plugin.status(), settings, config, what);
-  Status checked = PluginStore::validate(**plugin, plugin_options(settings, config, true));
+  Status checked =
+      PluginStore::validate(**plugin, plugin_options(settings, config, OptionsTable::include));
   if (checked.code() == StatusCode::unsupported) {
     return Status(StatusCode::unsupported,
                   what + checked.message() + "; they are checked when the cache is first used");
