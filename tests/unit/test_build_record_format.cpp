@@ -175,6 +175,29 @@ TEST(BuildRecordFormat, VersionTwoRecordsStillDecode) {
   EXPECT_EQ(current->rejected, 5u);
 }
 
+// Finding of fuzz_build_record (corpus/build_record/index-hash-of-another-use): a slot
+// index that is sorted but whose hashes are not those of the uses they name was accepted,
+// and find() then missed uses that are in the record.
+TEST(BuildRecordFormat, ASlotIndexMustNameEachUseUnderItsOwnHash) {
+  const std::string good = sample_record().encode();
+  ASSERT_TRUE(BuildRecordView::open(good).is_ok());
+  const size_t index_at = good.size() - 8 - 16 * 3;
+  // Every entry gets the first entry's hash, and the uses 0, 1, 2 in order: sorted by
+  // (hash, use), each use named once, but two of them under another use's hash.
+  std::string bad = good;
+  for (uint32_t use = 0; use < 3; ++use) {
+    std::memcpy(bad.data() + index_at + 16 * use, good.data() + index_at, 8);
+    std::memcpy(bad.data() + index_at + 16 * use + 8, &use, 4);
+  }
+  reseal(bad);
+  EXPECT_FALSE(BuildRecordView::open(bad).is_ok());
+  // One use named twice (the same entry repeated), another not at all.
+  std::string twice = good;
+  std::memcpy(twice.data() + index_at + 16, good.data() + index_at, 16);
+  reseal(twice);
+  EXPECT_FALSE(BuildRecordView::open(twice).is_ok());
+}
+
 TEST(BuildRecordFormat, VersionOneJsonRecordsStillDecode) {
   const std::string v1 =
       R"({"format_version":1,"generation":7,"cache":"default","started_ms":1,"ended_ms":2,)"
