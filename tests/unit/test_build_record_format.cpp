@@ -198,6 +198,26 @@ TEST(BuildRecordFormat, ASlotIndexMustNameEachUseUnderItsOwnHash) {
   EXPECT_FALSE(BuildRecordView::open(twice).is_ok());
 }
 
+// Finding of fuzz_build_record (corpus/build_record/json-parent-below-minus-one): a
+// version-1 record's parent that names no earlier use decoded as itself, and the binary
+// writer then stored -1: the record changed on re-encoding.
+TEST(BuildRecordFormat, AVersionOneParentThatNamesNoEarlierUseIsNone) {
+  const std::string json =
+      R"({"format_version":1,"generation":7,"cache":"default","uses":[)"
+      R"({"key":"a","step":"page","slot":"x","parent":-2,"inputs":[],"outputs":[]},)"
+      R"({"key":"b","step":"page","slot":"y","parent":1,"inputs":[],"outputs":[]},)"
+      R"({"key":"c","step":"page","slot":"z","parent":0,"inputs":[],"outputs":[]}]})";
+  Result<BuildRecord> record = BuildRecord::decode(json);
+  ASSERT_TRUE(record.is_ok()) << record.status().message();
+  ASSERT_EQ(record->uses.size(), 3u);
+  EXPECT_EQ(record->uses[0].parent, -1);
+  EXPECT_EQ(record->uses[1].parent, -1) << "itself is not an earlier use";
+  EXPECT_EQ(record->uses[2].parent, 0);
+  Result<BuildRecord> again = BuildRecord::decode(record->encode());
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(again->to_json(), record->to_json());
+}
+
 TEST(BuildRecordFormat, VersionOneJsonRecordsStillDecode) {
   const std::string v1 =
       R"({"format_version":1,"generation":7,"cache":"default","started_ms":1,"ended_ms":2,)"

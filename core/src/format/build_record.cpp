@@ -269,6 +269,9 @@ Result<BuildRecord> BuildRecord::from_json(std::string_view text) {
         }
       }
       use.parent = u.value("parent", int64_t{-1});
+      // A parent that names no earlier use is no parent, as the binary writer records it
+      // (found by fuzz_build_record: a parent of -2 changed when the record was re-encoded).
+      if (use.parent < 0 || use.parent >= static_cast<int64_t>(r.uses.size())) use.parent = -1;
       use.cost_us = u.value("cost_us", uint64_t{0});
       use.not_stored = u.value("not_stored", std::string());
       for (const auto& o : *outputs) {
