@@ -40,9 +40,9 @@ int run_finish(Context& context, const BuildOptions& o) {
     print_json(document);
     return kExitOk;
   }
-  write_stdout("build #" + std::to_string(r.generation) + " of cache " + cache.name() + ": " +
-               counted(r.hits, "hit", "hits") + ", " + counted(r.misses, "miss", "misses") + " (" +
-               percent(r.hits, r.misses) + "), saved " + micros_text(r.saved_us) + "\n");
+  write_text("build #" + std::to_string(r.generation) + " of cache " + cache.name() + ": " +
+             counted(r.hits, "hit", "hits") + ", " + counted(r.misses, "miss", "misses") + " (" +
+             percent(r.hits, r.misses) + "), saved " + micros_text(r.saved_us) + "\n");
   return kExitOk;
 }
 

@@ -91,9 +91,10 @@ void add_clear_command(CLI::App& app, Context& context, Verbs& verbs) {
       "--stale", o->stale,
       "Entries no recent build used, and entries superseded by a newer one for their slot");
   cmd->add_option("--keep-builds", o->keep_builds,
-                  "With --stale: how many recent builds count as recent (default 3)")
+                  "With --stale: how many recent builds count as recent (default 3, at most "
+                  "the 30 that are kept)")
       ->type_name("N")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1, kBuildRecordsKept))
       ->needs(stale);
   o->older_than_option = cmd->add_option("--older-than", o->older_than,
                                          "Entries created longer ago than DUR (e.g. 7d, 12h)")

@@ -68,6 +68,8 @@ std::vector<Setting> settings_of(const CacheConfig& c) {
       limit_setting("max_entries", c.max_entries, false),
       limit_setting("max_size", c.max_size, true),
       {"cull_frequency", c.cull_frequency, std::to_string(c.cull_frequency)},
+      {"max_value_size", c.max_value_size,
+       std::to_string(c.max_value_size) + " (" + size_text(c.max_value_size) + ")"},
       text_setting("compress", c.compress == Compression::zstd ? "zstd" : "none"),
       {"read_only", c.read_only, c.read_only ? "true" : "false"},
       text_setting("on_error", c.on_error == OnError::fail ? "fail" : "miss"),
@@ -129,9 +131,9 @@ int run_show(Context& context, const ConfigOptions& o) {
   }
   if (config.disabled)
     text += "disabled       SITECACHE_DISABLE is set: every cache stores nothing\n";
-  write_stdout(text);
+  write_text(text);
   for (const CacheConfig* c : caches) {
-    write_stdout("\n[cache." + c->name + "]\n");
+    write_text("\n[cache." + c->name + "]\n");
     Table table({"setting", "value", "from"});
     for (const Setting& s : settings_of(*c)) table.add({s.name, s.text, origin_of(*c, s.name)});
     Result<fs::path> plugin = find_plugin(c->backend, config);
@@ -149,29 +151,30 @@ int run_check(Context& context) {
   if (!config) {
     // The message already reads "FILE:LINE:COLUMN: what", one problem per line, which
     // editors and CI annotate as is.
-    std::string message = config.status().message();
-    if (!message.empty() && message.back() != '\n') message += '\n';
-    std::fputs(message.c_str(), stderr);
+    print_lines("", config.status().message());
     return kExitFailure;
   }
+  // What opening each cache would find, without opening it: the plugin is found and
+  // loaded, and checks the options the cache would hand it (validate_backend).
   std::string problems;
   for (const auto& [name, c] : config->caches) {
-    std::string where = origin_of(c, "backend");
-    if (where == "default") where = config->source.empty() ? "(default)" : config->source.string();
-    Result<fs::path> file = find_plugin(c.backend, *config);
-    Result<PluginInfo> info = file ? inspect_plugin(*file) : Result<PluginInfo>(file.status());
-    if (!info) problems += where + ": cache '" + name + "': " + info.status().message() + "\n";
+    const Status checked = validate_backend(c, *config);
+    if (checked.code() == StatusCode::unsupported) {
+      note(checked.message());
+    } else if (!checked) {
+      problems += checked.message() + "\n";
+    }
   }
   if (!problems.empty()) {
-    std::fputs(problems.c_str(), stderr);
+    print_lines("", problems);
     return kExitFailure;
   }
   std::string names;
   for (const auto& [name, c] : config->caches) names += (names.empty() ? "" : ", ") + name;
-  write_stdout((config->source.empty() ? std::string("embedded default configuration")
-                                       : config->source.string()) +
-               ": OK (" + std::to_string(config->caches.size()) +
-               (config->caches.size() == 1 ? " cache: " : " caches: ") + names + ")\n");
+  write_text((config->source.empty() ? std::string("embedded default configuration")
+                                     : config->source.string()) +
+             ": OK (" + std::to_string(config->caches.size()) +
+             (config->caches.size() == 1 ? " cache: " : " caches: ") + names + ")\n");
   return kExitOk;
 }
 
@@ -193,7 +196,9 @@ void add_config_command(CLI::App& app, Context& context, Verbs& verbs) {
 
   CLI::App* check = config->add_subcommand(
       "check", "Validate the configuration; problems are printed as FILE:LINE:COLUMN");
-  check->footer("Exit 0 when valid, 1 with one line per problem otherwise.");
+  check->footer(
+      "Loads each cache's plugin and has it check the cache's options, without opening its\n"
+      "store. Exit 0 when valid, 1 with one line per problem otherwise.");
   verbs.add(check, "sitecache config check [--config FILE]",
             [&context] { return run_check(context); });
 }

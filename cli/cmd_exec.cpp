@@ -135,13 +135,13 @@ int run_exec(Context& context, const ExecOptions& o) {
   const Step step = parse_step(o);
   const std::optional<fs::path> executable = find_executable(o.command.front());
   if (!executable) {
-    std::fprintf(stderr, "sitecache: error: %s: command not found\n", o.command.front().c_str());
+    print_lines("sitecache: error: ", o.command.front() + ": command not found");
     return 127;
   }
   ExpandedInputs inputs = expand_inputs(o.ins);
   for (const std::string& pattern : inputs.empty_patterns) {
     if (o.require_inputs) usage_error("--in '" + pattern + "' matches nothing");
-    std::fprintf(stderr, "sitecache: warning: --in '%s' matches nothing\n", pattern.c_str());
+    print_lines("sitecache: warning: ", "--in '" + pattern + "' matches nothing");
   }
   ExecKey key{o.command, *executable, inputs.files, o.envs, std::nullopt};
   if (o.stdin_read) key.stdin_bytes = read_stdin();
@@ -191,8 +191,9 @@ int run_exec(Context& context, const ExecOptions& o) {
   check(outcome.status());  // e.g. a declared output missing after the run
   if (ran.ran) {
     if (o.verbose) {
-      std::fprintf(stderr, "sitecache: exec %s: miss, ran the command%s%s\n", step.name.c_str(),
-                   ran.not_stored.empty() ? "" : "; not cached: ", ran.not_stored.c_str());
+      print_lines("sitecache: exec ",
+                  step.name + ": miss, ran the command" +
+                      (ran.not_stored.empty() ? "" : "; not cached: " + ran.not_stored));
     }
     return ran.result.signal != 0 ? 128 + ran.result.signal : ran.result.exit_status;
   }
@@ -201,9 +202,9 @@ int run_exec(Context& context, const ExecOptions& o) {
   write_fd(1, stored->out);
   write_fd(2, stored->err);
   if (o.verbose) {
-    std::fprintf(stderr, "sitecache: exec %s: hit, %llu of %zu outputs written\n",
-                 step.name.c_str(), static_cast<unsigned long long>(outcome->written),
-                 outputs.size());
+    print_lines("sitecache: exec ", step.name + ": hit, " + std::to_string(outcome->written) +
+                                        " of " + std::to_string(outputs.size()) +
+                                        " outputs written");
   }
   return stored->exit_status;
 }

@@ -55,7 +55,7 @@ int run_explain(Context& context, const ExplainOptions& o) {
   std::string text = "slot " + o.slot + " in build #" + std::to_string(last.generation) +
                      " of cache " + cache.name() + ":\n";
   for (const UseExplanation& e : steps) text += "  " + e.step + ": " + e.message + "\n";
-  write_stdout(text);
+  write_text(text);
   return kExitOk;
 }
 

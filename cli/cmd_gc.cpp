@@ -1,4 +1,5 @@
 // `sitecache gc`: evict least recently used entries down to the given or configured limits.
+#include <limits>
 #include <memory>
 
 #include "common.hpp"
@@ -49,7 +50,7 @@ void add_gc_command(CLI::App& app, Context& context, Verbs& verbs) {
           ->type_name("SIZE");
   o->max_entries_option = cmd->add_option("--max-entries", o->max_entries, "Keep at most N entries")
                               ->type_name("N")
-                              ->check(CLI::NonNegativeNumber);
+                              ->check(whole_number(0, std::numeric_limits<int64_t>::max()));
   cmd->add_flag("--dry-run", o->dry_run, "List what would be evicted; evict nothing");
   cmd->add_flag("--json", o->json, "Print JSON (see docs/json.md)");
   cmd->footer(

@@ -59,10 +59,10 @@ int run_generate(const KeysOptions& o) {
   }
   write_new_file(secret_file, pair.secret + "\n", 0600);
   write_new_file(public_file, pair.public_key + "\n", 0644);
-  write_stdout("secret key  " + secret_file +
-               " (mode 0600; for trusted writers only: signing_key = \"file:" + secret_file +
-               "\" or an environment variable with signing_key = \"env:NAME\")\npublic key  " +
-               public_file + "  " + pair.public_key + "\n");
+  write_text("secret key  " + secret_file +
+             " (mode 0600; for trusted writers only: signing_key = \"file:" + secret_file +
+             "\" or an environment variable with signing_key = \"env:NAME\")\npublic key  " +
+             public_file + "  " + pair.public_key + "\n");
   return kExitOk;
 }
 
@@ -80,7 +80,7 @@ int run_public(const KeysOptions& o) {
     fail((o.secret.empty() || o.secret == "-" ? std::string("stdin") : o.secret) + ": " +
          public_key.status().message());
   }
-  write_stdout(*public_key + "\n");
+  write_text(*public_key + "\n");
   return kExitOk;
 }
 

@@ -1,5 +1,6 @@
 // `sitecache ls`: the entries of one cache, newest first.
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <tuple>
 
@@ -30,6 +31,12 @@ int run_ls(Context& context, const LsOptions& options) {
   }
   if (listing.source == EntrySource::build_records)
     note(cannot_scan_note(cache, listing.entries.size()));
+  if (listing.corrupt > 0) {
+    note(listing.corrupt == 1
+             ? "1 stored entry fails its checks (checksum or format) and is not listed"
+             : std::to_string(listing.corrupt) +
+                   " stored entries fail their checks (checksum or format) and are not listed");
+  }
   std::vector<EntryInfo>& entries = listing.entries;
   std::sort(entries.begin(), entries.end(), [](const EntryInfo& a, const EntryInfo& b) {
     return std::tie(b.created_ms, a.key) < std::tie(a.created_ms, b.key);
@@ -44,6 +51,7 @@ int run_ls(Context& context, const LsOptions& options) {
     document["source"] = to_string(listing.source);
     document["total"] = total;
     document["truncated"] = truncated;
+    document["corrupt"] = listing.corrupt;
     Json list = Json::array();
     for (const EntryInfo& e : entries) list.push_back(entry_json(e));
     document["entries"] = std::move(list);
@@ -61,7 +69,7 @@ int run_ls(Context& context, const LsOptions& options) {
   table.print();
   std::string summary = std::to_string(total) + (total == 1 ? " entry" : " entries");
   if (truncated) summary += ", showing the newest " + std::to_string(entries.size());
-  write_stdout(summary + "\n");
+  write_text(summary + "\n");
   return kExitOk;
 }
 
@@ -72,7 +80,7 @@ void add_ls_command(CLI::App& app, Context& context, Verbs& verbs) {
   CLI::App* cmd = app.add_subcommand("ls", "List the entries of a cache, newest first");
   cmd->add_option("--limit", options->limit, "Show at most N entries (default: all)")
       ->type_name("N")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1, std::numeric_limits<uint32_t>::max()));
   cmd->add_flag("--json", options->json, "Print JSON (see docs/json.md)");
   cmd->footer(
       "On a backend that cannot scan, the entries named by the stored build records are\n"

@@ -60,8 +60,7 @@ int run_list(Context& context, const PluginsOptions& o) {
     table.print();
   }
   for (const auto& [file, status] : listing.problems) {
-    std::fprintf(stderr, "sitecache: warning: %s: %s\n", file.string().c_str(),
-                 status.message().c_str());
+    print_lines("sitecache: warning: ", file.string() + ": " + status.message());
   }
   return kExitOk;
 }
@@ -90,7 +89,7 @@ int run_info(Context& context, const PluginsOptions& o) {
   text += "capabilities  " + joined(info.capability_names(), ", ") + "\n";
   text += "file          " + info.file.string() + "\n";
   text += "used by       " + (users.empty() ? std::string("-") : joined(users, ", ")) + "\n";
-  write_stdout(text);
+  write_text(text);
   return kExitOk;
 }
 
@@ -126,7 +125,7 @@ int run_check(const PluginsOptions& o) {
       text += std::string(word) + "  " + s.name + (s.detail.empty() ? "" : ": " + s.detail) + "\n";
     }
     text += std::to_string(passes) + " passed, " + std::to_string(failures) + " failed\n";
-    write_stdout(text);
+    write_text(text);
   }
   if (failures > 0) fail(file.string() + ": " + std::to_string(failures) + " check(s) failed");
   return kExitOk;

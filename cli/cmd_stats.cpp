@@ -197,20 +197,20 @@ bool print_cache(const Cache& cache, const CacheStats& stats) {
   text += "\n  key prefix  " + settings.key_prefix + ":" + std::to_string(settings.version) + "\n";
   if (stats.report) text += "  store       " + store_text(*stats.report) + "\n";
   if (!stats.problem) text += "  error       " + stats.problem.message() + "\n";
-  write_stdout(text);
+  write_text(text);
   if (!stats.problem) return false;
   if (stats.last == nullptr) {
-    write_stdout("  last build  none recorded\n");
+    write_text("  last build  none recorded\n");
     return true;
   }
-  write_stdout("  last build  " + build_line(*stats.last) + "\n");
+  write_text("  last build  " + build_line(*stats.last) + "\n");
   print_steps(stats.last->steps);
   const Totals& totals = stats.totals;
-  write_stdout(
-      "  recent      " + counted(totals.builds, "build", "builds") + ": " +
-      counted(totals.hits, "hit", "hits") + ", " + counted(totals.misses, "miss", "misses") + " (" +
-      percent(totals.hits, totals.misses) + "), " + counted(totals.errors, "error", "errors") +
-      rejected_text(totals.rejected) + ", saved " + micros_text(totals.saved_us) + "\n");
+  write_text("  recent      " + counted(totals.builds, "build", "builds") + ": " +
+             counted(totals.hits, "hit", "hits") + ", " + counted(totals.misses, "miss", "misses") +
+             " (" + percent(totals.hits, totals.misses) + "), " +
+             counted(totals.errors, "error", "errors") + rejected_text(totals.rejected) +
+             ", saved " + micros_text(totals.saved_us) + "\n");
   print_steps(totals.steps);
   return true;
 }
@@ -228,11 +228,11 @@ int run_stats(Context& context, const StatsOptions& options) {
   Json list = Json::array();
   bool all_ok = true;
   for (size_t i = 0; i < caches.size(); ++i) {
-    if (!options.json && i > 0) write_stdout("\n");
+    if (!options.json && i > 0) write_text("\n");
     if (!stats_of(*caches[i], options, options.json ? &list : nullptr)) {
       all_ok = false;
-      std::fprintf(stderr, "sitecache: error: cache '%s' could not be read completely\n",
-                   caches[i]->name().c_str());
+      print_lines("sitecache: error: ",
+                  "cache '" + caches[i]->name() + "' could not be read completely");
     }
   }
   if (options.json) {
@@ -251,7 +251,8 @@ void add_stats_command(CLI::App& app, Context& context, Verbs& verbs) {
       "stats", "Backend, size, and the hit ratio and time saved of recent builds, per cache");
   cmd->add_flag("--json", options->json, "Print JSON (see docs/json.md)");
   cmd->add_option("--builds", options->builds, "How many recent builds to sum up (default 10)")
-      ->check(CLI::Range(size_t{1}, size_t{kBuildRecordsKept}));
+      ->type_name("N")
+      ->check(whole_number(1, kBuildRecordsKept));
   cmd->footer("Without --cache, every configured cache is shown.");
   verbs.add(cmd, "sitecache stats [--cache NAME] [--builds N] [--json]",
             [&context, options] { return run_stats(context, *options); });

@@ -1,8 +1,11 @@
 #include "common.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 
+#include "output.hpp"
 #include "sitecache/units.hpp"
 
 namespace sitecache::cli {
@@ -82,11 +85,11 @@ std::optional<BuildSession> join_named_build(Cache& cache) {
   if (*end == '\0' && number > 0) {
     Result<BuildSession> joined = cache.join_build(number);
     if (joined) return std::move(*joined);
-    std::fprintf(stderr, "sitecache: warning: SITECACHE_BUILD=%s: %s; not recorded\n", id,
-                 joined.status().message().c_str());
+    print_lines("sitecache: warning: ", "SITECACHE_BUILD=" + std::string(id) + ": " +
+                                            joined.status().message() + "; not recorded");
   } else {
-    std::fprintf(stderr, "sitecache: warning: SITECACHE_BUILD=%s is not a build id; not recorded\n",
-                 id);
+    print_lines("sitecache: warning: ",
+                "SITECACHE_BUILD=" + std::string(id) + " is not a build id; not recorded");
   }
   return std::nullopt;
 }
@@ -96,6 +99,26 @@ const Verbs::Verb* Verbs::find(const CLI::App* command) const {
     if (verb.command == command) return &verb;
   }
   return nullptr;
+}
+
+CLI::Validator whole_number(uint64_t min, uint64_t max) {
+  auto check = [min, max](std::string& text) -> std::string {
+    const std::string range = std::to_string(min) + " to " + std::to_string(max);
+    uint64_t value = 0;
+    const char* end = text.data() + text.size();
+    const bool digits = !text.empty() && std::all_of(text.begin(), text.end(),
+                                                     [](char c) { return c >= '0' && c <= '9'; });
+    const auto [stop, error] = std::from_chars(text.data(), end, value);
+    if (!digits || stop != end ||
+        (error != std::errc() && error != std::errc::result_out_of_range)) {
+      return "must be a whole number from " + range + ", not '" + text + "'";
+    }
+    if (error == std::errc::result_out_of_range || value < min || value > max) {
+      return text + " is out of range (" + range + ")";
+    }
+    return {};
+  };
+  return CLI::Validator(check, "N in " + std::to_string(min) + ".." + std::to_string(max));
 }
 
 std::chrono::milliseconds parse_duration_arg(std::string_view option, std::string_view text) {

@@ -133,6 +133,12 @@ bool named_build();
 // with one warning: a build step must not fail over its bookkeeping).
 std::optional<BuildSession> join_named_build(Cache& cache);
 
+// A check for a whole-number option: decimal digits only, from `min` to `max`. A usage
+// error otherwise, which CLI11 reports as "--keep-builds: must be a whole number from 1
+// to 30, not '0'" (CLI11's own numeric checks print doubles with 300 digits, and its
+// conversion let 99999999999999999999 through).
+CLI::Validator whole_number(uint64_t min, uint64_t max);
+
 // Command-line values, parsed with the library's own rules; exit 2 naming the option.
 std::chrono::milliseconds parse_duration_arg(std::string_view option, std::string_view text);
 Timeout parse_timeout_arg(std::string_view option, std::string_view text);

@@ -79,16 +79,16 @@ int carry_out(Cache& cache, const ClearPlan& plan, const PlanOutput& output) {
       }
       table.print();
     }
-    write_stdout("dry run: would remove " + count_text(planned) + " (" + size_text(planned_bytes) +
-                 ") of " + std::to_string(plan.examined) + " examined from cache '" + cache.name() +
-                 "'; nothing was removed\n");
+    write_text("dry run: would remove " + count_text(planned) + " (" + size_text(planned_bytes) +
+               ") of " + std::to_string(plan.examined) + " examined from cache '" + cache.name() +
+               "'; nothing was removed\n");
   } else {
     std::string text = "removed " + count_text(summary.removed) + " (" + size_text(summary.bytes) +
                        ") from cache '" + cache.name() + "'";
     if (summary.already_gone > 0) {
       text += "; " + std::to_string(summary.already_gone) + " were already gone";
     }
-    write_stdout(text + "\n");
+    write_text(text + "\n");
   }
   if (summary.failed > 0) {
     fail(std::to_string(summary.failed) + " of " + std::to_string(planned) +

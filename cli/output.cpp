@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common.hpp"
+#include "sitecache/printable.hpp"
 #include "sitecache/units.hpp"
 
 namespace sitecache::cli {
@@ -107,6 +108,7 @@ Table::Table(std::vector<std::string> header, std::vector<bool> numeric)
 
 void Table::add(std::vector<std::string> row) {
   row.resize(header_.size());
+  for (std::string& cell : row) cell = printable(cell);
   rows_.push_back(std::move(row));
 }
 
@@ -142,9 +144,25 @@ void write_stdout(std::string_view bytes) {
   if (std::fflush(stdout) != 0) fail("writing to standard output failed");
 }
 
+void write_text(std::string_view text) {
+  write_stdout(printable(text, LineBreaks::keep));
+}
+
 void note(std::string_view message) {
-  std::string line = "sitecache: note: " + std::string(message) + "\n";
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  print_lines("sitecache: note: ", message);
+}
+
+void print_lines(std::string_view prefix, std::string_view message) {
+  while (!message.empty() && message.back() == '\n') message.remove_suffix(1);
+  std::string out;
+  size_t start = 0;
+  while (start <= message.size()) {
+    size_t end = message.find('\n', start);
+    if (end == std::string_view::npos) end = message.size();
+    out += std::string(prefix) + printable(message.substr(start, end - start)) + "\n";
+    start = end + 1;
+  }
+  std::fwrite(out.data(), 1, out.size(), stderr);
 }
 
 Progress::Progress(std::string label, progress::OutputMode mode)

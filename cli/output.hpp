@@ -51,7 +51,8 @@ std::string age_text(int64_t then_ms, int64_t now);
 // "never", "expired", or "in 6d".
 std::string expiry_text(int64_t expires_ms, int64_t now);
 
-// Left-aligned text columns; columns marked numeric are right-aligned.
+// Left-aligned text columns; columns marked numeric are right-aligned. Every cell is
+// escaped (a label holding a newline or an escape sequence stays in its cell).
 class Table {
  public:
   explicit Table(std::vector<std::string> header, std::vector<bool> numeric = {});
@@ -66,10 +67,15 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-// Writes bytes to stdout unchanged; exit 1 when the write fails.
+// Writes bytes to stdout unchanged; exit 1 when the write fails. For values and JSON.
 void write_stdout(std::string_view bytes);
-// "sitecache: note: ..." on stderr.
+// Writes human-readable text to stdout with every control byte escaped but its line
+// breaks (sitecache/printable.hpp); exit 1 when the write fails.
+void write_text(std::string_view text);
+// "sitecache: note: ..." on stderr, escaped.
 void note(std::string_view message);
+// "<prefix><line>" on stderr for each line of `message`, each line escaped.
+void print_lines(std::string_view prefix, std::string_view message);
 
 // The output mode a verb's --json flag asks for (the CLI has no --quiet).
 inline progress::OutputMode output_mode(bool json_flag) {

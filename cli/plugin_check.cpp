@@ -158,9 +158,12 @@ class SelfTest {
     Result<EntryListing> listing = list_entries(cache_);
     if (!listing) return "scan failed: " + describe(listing.status());
     for (const EntryInfo& e : listing->entries) seen.insert(e.label);
+    // plugin_abi.h, scan: "Entries present for the whole scan are visited at least once".
     return seen == present_ ? std::string()
                             : "scan listed " + std::to_string(seen.size()) + " entries, expected " +
-                                  std::to_string(present_.size());
+                                  std::to_string(present_.size()) +
+                                  ": every entry present for the whole scan must be visited "
+                                  "(plugin_abi.h, scan)";
   }
   std::string clear() {
     if (Status s = cache_.clear(); !s) return "clear failed: " + describe(s);
@@ -188,6 +191,30 @@ CacheConfig check_settings(const fs::path& file, const fs::path& dir) {
   return settings;
 }
 
+// ABI 1.1 validate: accepts the options create accepted, refuses an unknown one by name.
+void check_validate(CacheConfig settings, const Config& config, int fd) {
+  using Outcome = CheckStep::Outcome;
+  const Status valid = validate_backend(settings, config);
+  if (valid.code() == StatusCode::unsupported) {
+    emit(fd, Outcome::skip, "validate", "not provided (plugin ABI 1.0)");
+    return;
+  }
+  if (!valid) {
+    emit(fd, Outcome::fail, "validate", "refused the options create accepted: " + describe(valid));
+    return;
+  }
+  settings.options.emplace_back("sccheck_no_such_option", "1");
+  const Status unknown = validate_backend(settings, config);
+  if (unknown.code() != StatusCode::invalid_argument ||
+      unknown.message().find("sccheck_no_such_option") == std::string::npos) {
+    emit(fd, Outcome::fail, "validate",
+         "an unknown option must be refused as SC_INVALID_ARGUMENT naming it; got " +
+             (unknown ? std::string("OK") : describe(unknown)));
+    return;
+  }
+  emit(fd, Outcome::pass, "validate", "");
+}
+
 void self_test(const fs::path& file, const fs::path& dir, int fd) {
   using Outcome = CheckStep::Outcome;
   Result<PluginInfo> info = inspect_plugin(file);
@@ -207,6 +234,7 @@ void self_test(const fs::path& file, const fs::path& dir, int fd) {
     return;
   }
   emit(fd, Outcome::pass, "create", "handle created at " + settings.location);
+  check_validate(settings, config, fd);
   SelfTest test(cache, fd);
   test.required_operations();
   test.optional_operations(info->capabilities);

@@ -240,6 +240,9 @@ class FlatDirBackend {
   // Fails with SC_INVALID_ARGUMENT naming a bad or unknown option (checked before the
   // file system is touched), or SC_IO when the directory cannot be created or opened.
   static sp::Status create(const sp::Options& options, std::unique_ptr<FlatDirBackend>& out);
+  // The option checks of create() alone, for `sitecache config check` (plugin ABI 1.1):
+  // nothing is created or opened.
+  static sp::Status validate(const sp::Options& options);
 
   FlatDirBackend(Fd dir, std::string path, Limits limits, bool read_only, bool fsync)
       : dir_(std::move(dir)),
@@ -306,11 +309,20 @@ class FlatDirBackend {
   std::mutex evicting_;  // one eviction pass at a time per handle
 };
 
-sp::Status FlatDirBackend::create(const sp::Options& options,
-                                  std::unique_ptr<FlatDirBackend>& out) {
-  sp::Status status = options.check_known({"fsync"}, plugin_name);
-  constexpr int64_t kUnlimited = std::numeric_limits<int64_t>::max();
+namespace {
+
+// What the options say, checked before the file system is touched.
+struct Settings {
   Limits limits;
+  bool read_only = false;
+  bool fsync = false;
+  std::filesystem::path path;  // absolute, lexically normal
+};
+
+sp::Status parse_settings(const sp::Options& options, Settings& out) {
+  sp::Status status = options.check_known({"fsync"}, FlatDirBackend::plugin_name);
+  constexpr int64_t kUnlimited = std::numeric_limits<int64_t>::max();
+  Limits& limits = out.limits;
   if (options.get("max_entries")) {
     limits.max_entries = options.get_int("max_entries", 0, 1, kUnlimited, status);
   }
@@ -318,8 +330,8 @@ sp::Status FlatDirBackend::create(const sp::Options& options,
     limits.max_bytes = options.get_int("max_size", 0, 1, kUnlimited, status);
   }
   limits.cull_frequency = options.get_int("cull_frequency", 3, 0, kUnlimited, status);
-  const bool read_only = options.get_bool("read_only", false, status);
-  const bool fsync = options.get_bool("fsync", false, status);
+  out.read_only = options.get_bool("read_only", false, status);
+  out.fsync = options.get_bool("fsync", false, status);
   if (!status.is_ok()) return status;
 
   std::filesystem::path path = options.get_or("location", ".sitecache/flatdir");
@@ -328,7 +340,26 @@ sp::Status FlatDirBackend::create(const sp::Options& options,
     const auto base = options.get("base_dir");
     path = (base ? std::filesystem::path(*base) : std::filesystem::current_path(ec)) / path;
   }
-  path = path.lexically_normal();
+  out.path = path.lexically_normal();
+  return sp::Status::ok();
+}
+
+}  // namespace
+
+sp::Status FlatDirBackend::validate(const sp::Options& options) {
+  Settings settings;
+  return parse_settings(options, settings);
+}
+
+sp::Status FlatDirBackend::create(const sp::Options& options,
+                                  std::unique_ptr<FlatDirBackend>& out) {
+  Settings settings;
+  sp::Status status = parse_settings(options, settings);
+  if (!status.is_ok()) return status;
+  const Limits& limits = settings.limits;
+  const bool read_only = settings.read_only;
+  const bool fsync = settings.fsync;
+  const std::filesystem::path& path = settings.path;
   if (!read_only) {
     std::error_code ec;
     std::filesystem::create_directories(path, ec);

@@ -34,8 +34,11 @@ class DummyBackend {
       "stores nothing: every read is a miss (for disabling caching)";
   static constexpr uint64_t plugin_flags = SC_CAP_THREAD_SAFE;
 
+  static sp::Status validate(const sp::Options& options) {
+    return options.check_known({}, plugin_name);
+  }
   static sp::Status create(const sp::Options& options, std::unique_ptr<DummyBackend>& out) {
-    sp::Status status = options.check_known({}, plugin_name);
+    sp::Status status = validate(options);
     if (!status.is_ok()) return status;
     out = std::make_unique<DummyBackend>();
     return sp::Status::ok();

@@ -56,27 +56,63 @@ std::string resolve_location(const plugin::Options& options) {
   return text;
 }
 
+// A cache directory at the root of the filesystem would put its shards, temporary files
+// and state beside /etc and /usr, and `clear` would walk them: refused by name, and when
+// an existing location (a symlink, "/tmp/..") leads there. Reads metadata only.
+Status check_location(const std::string& location) {
+  if (location == "/") {
+    return Status(Code::invalid_argument,
+                  "option 'location' must not be the root directory '/': name a directory "
+                  "of its own, such as /var/cache/sitecache");
+  }
+  std::error_code ec;
+  const std::filesystem::path resolved = std::filesystem::canonical(location, ec);
+  if (!ec && resolved == "/") {
+    return Status(Code::invalid_argument, "option 'location' '" + location +
+                                              "' leads to the root directory '/': name a "
+                                              "directory of its own");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
-Status FileBackend::create(const Options& options, std::unique_ptr<FileBackend>& out) {
+Status FileBackend::parse_settings(const Options& options, Settings& out) {
   Status status = options.check_known({"fsync"}, plugin_name);
   if (!status.is_ok()) return status;
-  std::unique_ptr<FileBackend> backend(new FileBackend());
-  backend->limits_.max_entries = non_negative(options, "max_entries", 0, status);
-  if (status.is_ok()) backend->limits_.max_bytes = non_negative(options, "max_size", 0, status);
-  if (status.is_ok())
-    backend->limits_.cull_frequency = options.get_int("cull_frequency", 3, status);
-  if (status.is_ok() && backend->limits_.cull_frequency < 0) {
+  Settings settings;
+  settings.limits.max_entries = non_negative(options, "max_entries", 0, status);
+  if (status.is_ok()) settings.limits.max_bytes = non_negative(options, "max_size", 0, status);
+  if (status.is_ok()) settings.limits.cull_frequency = options.get_int("cull_frequency", 3, status);
+  if (status.is_ok() && settings.limits.cull_frequency < 0) {
     status = Status(Code::invalid_argument, "option 'cull_frequency' must be >= 0");
   }
-  if (status.is_ok()) backend->read_only_ = options.get_bool("read_only", false, status);
-  if (status.is_ok()) backend->fsync_ = options.get_bool("fsync", false, status);
+  if (status.is_ok()) settings.read_only = options.get_bool("read_only", false, status);
+  if (status.is_ok()) settings.fsync = options.get_bool("fsync", false, status);
   if (!status.is_ok()) return status;
   if (auto location = options.get("location"); location && location->empty()) {
     return Status(Code::invalid_argument, "option 'location' must not be empty");
   }
-  backend->location_ = resolve_location(options);
-  status = open_location(backend->location_, !backend->read_only_, backend->location_fd_);
+  settings.location = resolve_location(options);
+  if (status = check_location(settings.location); !status.is_ok()) return status;
+  out = std::move(settings);
+  return Status::ok();
+}
+
+Status FileBackend::validate(const Options& options) {
+  Settings settings;
+  return parse_settings(options, settings);
+}
+
+Status FileBackend::create(const Options& options, std::unique_ptr<FileBackend>& out) {
+  Settings settings;
+  if (Status status = parse_settings(options, settings); !status.is_ok()) return status;
+  std::unique_ptr<FileBackend> backend(new FileBackend());
+  backend->limits_ = settings.limits;
+  backend->read_only_ = settings.read_only;
+  backend->fsync_ = settings.fsync;
+  backend->location_ = std::move(settings.location);
+  Status status = open_location(backend->location_, !backend->read_only_, backend->location_fd_);
   if (!status.is_ok()) return status;
   if (backend->location_fd_.valid()) {
     status = Accounting::open(backend->location_fd_.get(), backend->read_only_, backend->location_,

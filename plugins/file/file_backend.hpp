@@ -2,7 +2,8 @@
 // threads and processes.
 //
 // Options: "location" (default ".sitecache/files"; relative to "base_dir", else the working
-// directory; created 0700 with its missing parents), "max_entries" and "max_size" (bytes;
+// directory; created 0700 with its missing parents; never the root directory, by name or
+// through a symlink), "max_entries" and "max_size" (bytes;
 // 0 or absent = unlimited), "cull_frequency" (>= 0, default 3; the cull of plugin_abi.h),
 // "read_only", and "fsync" (default false: fsync each entry and its directory before publishing it.
 // Off by default because a cache entry lost to a power failure is only a miss, and a file left
@@ -56,6 +57,10 @@ class FileBackend {
       SC_CAP_THREAD_SAFE | SC_CAP_PERSISTENT | SC_CAP_SHARED | SC_CAP_NATIVE_TTL;
 
   static Status create(const Options& options, std::unique_ptr<FileBackend>& out);
+  // What create() checks of the options, without creating or opening the directory:
+  // unknown options, bad limits, an empty location, and a location that is, or leads
+  // to, the root directory.
+  static Status validate(const Options& options);
 
   // All operations are thread-safe and return SC_INVALID_ARGUMENT for a key that is
   // empty, longer than SC_MAX_KEY_LENGTH or not printable ASCII, or for a negative ttl.
@@ -101,6 +106,14 @@ class FileBackend {
   void maintain(bool force, std::string_view written = {});
   void mark_access(int fd, const LoadedEntry& entry) const;
   std::string shard_where(const EntryPath& path) const;
+
+  struct Settings {
+    std::string location;  // absolute, lexically normal
+    Limits limits;
+    bool read_only = false;
+    bool fsync = false;
+  };
+  static Status parse_settings(const Options& options, Settings& out);
 
   std::string location_;
   Fd location_fd_;  // invalid only for a read-only cache whose location does not exist

@@ -34,6 +34,11 @@ void init_curl_once() {
 
 }  // namespace
 
+sp::Status HttpBackend::validate(const sp::Options& options) {
+  Settings settings;
+  return parse_settings(options, settings);
+}
+
 sp::Status HttpBackend::create(const sp::Options& options, std::unique_ptr<HttpBackend>& out) {
   init_curl_once();
   Settings settings;

@@ -84,6 +84,8 @@ class HttpBackend {
 
   // INVALID_ARGUMENT naming the option when one is unknown or malformed. Does not connect.
   static sp::Status create(const sp::Options& options, std::unique_ptr<HttpBackend>& out);
+  // What create() checks (parse_settings), without a handle.
+  static sp::Status validate(const sp::Options& options);
 
   explicit HttpBackend(Settings settings);
 

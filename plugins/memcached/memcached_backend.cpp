@@ -37,13 +37,22 @@ time_t MemcachedBackend::expiration_for(int64_t ttl_ms, time_t now) {
   return static_cast<time_t>(seconds);
 }
 
-sp::Status MemcachedBackend::create(const sp::Options& options,
-                                    std::unique_ptr<MemcachedBackend>& out) {
+namespace {
+
+// What the options configure beyond the client pool.
+struct BackendSettings {
+  ClientSettings client;
+  int64_t item_size_max = 0;
+  int64_t namespace_refresh_ms = 0;
+};
+
+// The settings from the options, or INVALID_ARGUMENT naming the first bad one.
+sp::Status parse_settings(const sp::Options& options, BackendSettings& out) {
   sp::Status status =
       options.check_known({"connect_timeout_ms", "io_timeout_ms", "retry_interval_ms", "pool_size",
                            "item_size_max", "namespace_refresh_ms"},
-                          plugin_name);
-  ClientSettings settings;
+                          MemcachedBackend::plugin_name);
+  ClientSettings& settings = out.client;
   if (status.is_ok()) status = parse_servers(options.get_or("location", ""), settings.servers);
   int64_t connect_ms = 0, io_ms = 0, retry_ms = 0, pool_size = 0, item_max = 0, refresh = 0;
   constexpr int64_t kMaxMs = 600000;
@@ -58,10 +67,27 @@ sp::Status MemcachedBackend::create(const sp::Options& options,
   settings.io_timeout_ms = static_cast<int>(io_ms);
   settings.retry_interval_ms = static_cast<int>(retry_ms);
   settings.max_idle = static_cast<size_t>(pool_size);
+  out.item_size_max = item_max;
+  out.namespace_refresh_ms = refresh;
+  return sp::Status::ok();
+}
+
+}  // namespace
+
+sp::Status MemcachedBackend::validate(const sp::Options& options) {
+  BackendSettings settings;
+  return parse_settings(options, settings);
+}
+
+sp::Status MemcachedBackend::create(const sp::Options& options,
+                                    std::unique_ptr<MemcachedBackend>& out) {
+  BackendSettings settings;
+  if (sp::Status s = parse_settings(options, settings); !s.is_ok()) return s;
   std::unique_ptr<ClientPool> pool;
-  if (sp::Status s = ClientPool::create(settings, pool); !s.is_ok()) return s;
+  if (sp::Status s = ClientPool::create(settings.client, pool); !s.is_ok()) return s;
   out = std::make_unique<MemcachedBackend>(
-      std::move(pool), static_cast<size_t>(item_max - kItemOverhead), static_cast<int>(refresh));
+      std::move(pool), static_cast<size_t>(settings.item_size_max - kItemOverhead),
+      static_cast<int>(settings.namespace_refresh_ms));
   return sp::Status::ok();
 }
 

@@ -67,6 +67,8 @@ class MemcachedBackend {
 
   // INVALID_ARGUMENT naming the option when one is unknown or malformed. Does not connect.
   static sp::Status create(const sp::Options& options, std::unique_ptr<MemcachedBackend>& out);
+  // What create() checks of the options, without a handle.
+  static sp::Status validate(const sp::Options& options);
 
   MemcachedBackend(std::unique_ptr<ClientPool> pool, size_t chunk_size, int refresh_ms)
       : pool_(std::move(pool)), chunk_size_(chunk_size), generations_(refresh_ms) {}

@@ -51,17 +51,27 @@ sp::Status read_limit(const sp::Options& options, std::string_view key, int64_t 
   return sp::Status::ok();
 }
 
-}  // namespace
-
-sp::Status MemoryBackend::create(const sp::Options& options, std::unique_ptr<MemoryBackend>& out) {
-  sp::Status status = options.check_known({}, plugin_name);
-  Limits limits;
+// The limits the options set, or INVALID_ARGUMENT naming the first bad option.
+sp::Status parse_limits(const sp::Options& options, Limits& limits) {
+  sp::Status status = options.check_known({}, MemoryBackend::plugin_name);
   std::optional<uint64_t> cull_frequency;
   if (status.is_ok()) status = read_limit(options, "max_entries", 1, limits.max_entries);
   if (status.is_ok()) status = read_limit(options, "max_size", 1, limits.max_bytes);
   if (status.is_ok()) status = read_limit(options, "cull_frequency", 0, cull_frequency);
-  if (!status.is_ok()) return status;
-  if (cull_frequency) limits.cull_frequency = *cull_frequency;
+  if (status.is_ok() && cull_frequency) limits.cull_frequency = *cull_frequency;
+  return status;
+}
+
+}  // namespace
+
+sp::Status MemoryBackend::validate(const sp::Options& options) {
+  Limits limits;
+  return parse_limits(options, limits);
+}
+
+sp::Status MemoryBackend::create(const sp::Options& options, std::unique_ptr<MemoryBackend>& out) {
+  Limits limits;
+  if (sp::Status status = parse_limits(options, limits); !status.is_ok()) return status;
   out = std::make_unique<MemoryBackend>(limits);
   return sp::Status::ok();
 }

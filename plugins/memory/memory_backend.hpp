@@ -70,6 +70,8 @@ class MemoryBackend {
 
   // Fails with INVALID_ARGUMENT naming the option when an option is unknown or malformed.
   static sp::Status create(const sp::Options& options, std::unique_ptr<MemoryBackend>& out);
+  // What create() checks, without creating a store.
+  static sp::Status validate(const sp::Options& options);
 
   explicit MemoryBackend(Limits limits) : limits_(limits) {}
   MemoryBackend(const MemoryBackend&) = delete;

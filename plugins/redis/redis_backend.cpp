@@ -33,13 +33,12 @@ sp::Bytes bytes_of(const redisReply& reply) {
   return {reinterpret_cast<const uint8_t*>(reply.str), reply.len};
 }
 
-}  // namespace
-
-sp::Status RedisBackend::create(const sp::Options& options, std::unique_ptr<RedisBackend>& out) {
+// The pool's settings from the options, or INVALID_ARGUMENT naming the first bad one.
+sp::Status parse_settings(const sp::Options& options, PoolSettings& settings) {
   sp::Status status = options.check_known(
-      {"connect_timeout_ms", "command_timeout_ms", "retry_interval_ms", "pool_size"}, plugin_name);
+      {"connect_timeout_ms", "command_timeout_ms", "retry_interval_ms", "pool_size"},
+      RedisBackend::plugin_name);
   if (!status.is_ok()) return status;
-  PoolSettings settings;
   status = parse_location(options.get_or("location", ""), settings.endpoint);
   if (!status.is_ok()) return status;
   int64_t connect_ms = 0, command_ms = 0, retry_ms = 0, pool_size = 0;
@@ -52,6 +51,19 @@ sp::Status RedisBackend::create(const sp::Options& options, std::unique_ptr<Redi
   settings.timeouts = {static_cast<int>(connect_ms), static_cast<int>(command_ms)};
   settings.retry_interval_ms = static_cast<int>(retry_ms);
   settings.max_idle = static_cast<size_t>(pool_size);
+  return sp::Status::ok();
+}
+
+}  // namespace
+
+sp::Status RedisBackend::validate(const sp::Options& options) {
+  PoolSettings settings;
+  return parse_settings(options, settings);
+}
+
+sp::Status RedisBackend::create(const sp::Options& options, std::unique_ptr<RedisBackend>& out) {
+  PoolSettings settings;
+  if (sp::Status status = parse_settings(options, settings); !status.is_ok()) return status;
   out = std::make_unique<RedisBackend>(std::move(settings));
   return sp::Status::ok();
 }

@@ -60,6 +60,8 @@ class RedisBackend {
 
   // INVALID_ARGUMENT naming the option when one is unknown or malformed. Does not connect.
   static sp::Status create(const sp::Options& options, std::unique_ptr<RedisBackend>& out);
+  // What create() checks of the options, without a handle.
+  static sp::Status validate(const sp::Options& options);
 
   explicit RedisBackend(PoolSettings settings) : pool_(std::move(settings)) {}
 

@@ -33,6 +33,11 @@ SqliteBackend::~SqliteBackend() {
   close();
 }
 
+Status SqliteBackend::validate(const plugin::Options& options) {
+  Settings settings;
+  return parse_settings(options, settings);
+}
+
 Status SqliteBackend::create(const plugin::Options& options, std::unique_ptr<SqliteBackend>& out) {
   Settings settings;
   if (Status status = parse_settings(options, settings); !status.is_ok()) return status;

@@ -44,6 +44,8 @@ class SqliteBackend {
       SC_CAP_THREAD_SAFE | SC_CAP_PERSISTENT | SC_CAP_SHARED | SC_CAP_NATIVE_TTL;
 
   static Status create(const plugin::Options& options, std::unique_ptr<SqliteBackend>& out);
+  // What create() checks of the options (parse_settings), without opening the database.
+  static Status validate(const plugin::Options& options);
   ~SqliteBackend();
   SqliteBackend(const SqliteBackend&) = delete;
   SqliteBackend& operator=(const SqliteBackend&) = delete;

@@ -23,9 +23,10 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 struct Exec {
-  int exit_code = -1;
+  int exit_code = -1;  // 128 + the signal for a child killed by one
   std::string out;
   std::string err;
+  long max_rss_kib = 0;  // the child's peak resident memory
 };
 
 // Runs `program` with `args` in `cwd`, feeding `input` on stdin. The environment is the

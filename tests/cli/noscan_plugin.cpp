@@ -4,6 +4,10 @@
 // rename, add through link(), so separate processes (the test helper and the CLI) share
 // the store safely. Only the required functions and add: no scan, clear, stats or touch.
 // Test-only, not installed.
+//
+// Built a second time with SCAN_WITHOUT_VALUES as the "novalues" plugin: it adds a scan
+// that lists every key but never delivers a value, even when asked for values
+// (SC_SCAN_VALUES): the broken contract `plugins check` must name.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -26,14 +30,23 @@ namespace fs = std::filesystem;
 
 class NoScanBackend {
  public:
+#ifdef SCAN_WITHOUT_VALUES
+  static constexpr std::string_view plugin_name = "novalues";
+  static constexpr std::string_view plugin_description =
+      "test backend: one file per key; its scan breaks the contract (never delivers values)";
+#else
   static constexpr std::string_view plugin_name = "noscan";
-  static constexpr std::string_view plugin_version = "0.1.0";
   static constexpr std::string_view plugin_description =
       "test backend: one file per key, no scan (for the CLI's build-record fallback)";
+#endif
+  static constexpr std::string_view plugin_version = "0.1.0";
   static constexpr uint64_t plugin_flags = SC_CAP_PERSISTENT | SC_CAP_SHARED;
 
+  static sp::Status validate(const sp::Options& options) {
+    return options.check_known({}, plugin_name);
+  }
   static sp::Status create(const sp::Options& options, std::unique_ptr<NoScanBackend>& out) {
-    if (sp::Status s = options.check_known({}, plugin_name); !s.is_ok()) return s;
+    if (sp::Status s = validate(options); !s.is_ok()) return s;
     fs::path dir = options.get_or("location", "noscan-store");
     if (dir.is_relative()) dir = fs::path(options.get_or("base_dir", ".")) / dir;
     std::error_code ec;
@@ -85,6 +98,29 @@ class NoScanBackend {
     }
     return {sp::Code::io, std::strerror(error)};
   }
+
+#ifdef SCAN_WITHOUT_VALUES
+  // Every key, in one batch, without its value whatever `mode` asks.
+  sp::Status scan(std::string_view prefix, uint64_t& cursor, size_t /*batch_hint*/,
+                  sp::ScanMode /*mode*/, sp::ScanVisitor& visitor) {
+    cursor = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.starts_with(".tmp-")) continue;
+      std::string key;
+      for (size_t i = 0; i + 1 < name.size(); i += 2) {
+        key.push_back(static_cast<char>(std::stoi(name.substr(i, 2), nullptr, 16)));
+      }
+      if (!key.starts_with(prefix)) continue;
+      sp::ScanEntry item;
+      item.key = key;
+      item.value_size = static_cast<int64_t>(entry.file_size(ec));
+      if (!visitor.visit(item)) break;
+    }
+    return ec ? sp::Status(sp::Code::io, ec.message()) : sp::Status::ok();
+  }
+#endif
 
  private:
   fs::path path_of(std::string_view key) const {

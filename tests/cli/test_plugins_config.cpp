@@ -33,7 +33,8 @@ TEST_F(CliTest, PluginsInfo) {
   EXPECT_NE(run.out.find("used by       default, other"), std::string::npos) << run.out;
   Json json = json_of(sitecache({"plugins", "info", NOSCAN_PLUGIN, "--json"}));
   EXPECT_EQ(json["plugin"]["name"], "noscan");
-  EXPECT_EQ(json["plugin"]["capabilities"], Json::array({"add", "persistent", "shared"}));
+  EXPECT_EQ(json["plugin"]["capabilities"],
+            Json::array({"add", "validate", "persistent", "shared"}));
   EXPECT_EQ(json["used_by"], Json::array());
   Exec unknown = sitecache({"plugins", "info", "nonesuch"});
   EXPECT_EQ(unknown.exit_code, 1) << RUN_INFO(unknown);

@@ -9,8 +9,8 @@ using testing::parse_error;
 
 constexpr std::string_view kCacheKeys =
     "backend, location, timeout, key_prefix, version, max_entries, max_size, cull_frequency, "
-    "compress, read_only, on_error, single_flight, levels, signing_key, trusted_keys, "
-    "require_signature, options";
+    "max_value_size, compress, read_only, on_error, single_flight, levels, signing_key, "
+    "trusted_keys, require_signature, options";
 
 struct BadSetting {
   std::string_view line;  // the second line of the file, after "[cache.default]"
@@ -118,6 +118,19 @@ TEST(ConfigErrors, OutOfRangeIntegers) {
       {"max_size = \"0KiB\"", "site.toml:2:12: cache.default.max_size must be at least 1 byte"},
       {"timeout = -1", "site.toml:2:11: cache.default.timeout must be >= 0, not -1"},
       {"timeout = 9223372036854776", "site.toml:2:11: cache.default.timeout is too large"},
+      // max_value_size: 1 byte to the entry format's 2 GiB.
+      {"max_value_size = 0", "site.toml:2:18: cache.default.max_value_size must be >= 1, not 0"},
+      {"max_value_size = -5", "site.toml:2:18: cache.default.max_value_size must be >= 1, not -5"},
+      {"max_value_size = \"3GiB\"",
+       "site.toml:2:18: cache.default.max_value_size must be at most 2 GiB, not 3 GiB"},
+      {"max_value_size = 9223372036854775807",
+       "site.toml:2:18: cache.default.max_value_size must be at most 2 GiB, not 8.0 EiB"},
+      {"max_value_size = \"99999999999999999999B\"",
+       "site.toml:2:18: cache.default.max_value_size: invalid size \"99999999999999999999B\": "
+       "too large (at most 2^64 - 1 bytes)"},
+      {"max_value_size = true",
+       "site.toml:2:18: cache.default.max_value_size must be a size string or an integer number "
+       "of bytes, not a boolean"},
   });
 }
 

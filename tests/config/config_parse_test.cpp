@@ -87,6 +87,7 @@ TEST(ParseConfig, Origins) {
       {"signing_key", "default"},
       {"trusted_keys", "default"},
       {"require_signature", "default"},
+      {"max_value_size", "default"},
       {"options", "site.toml:15:16"},
       {"options.busy_timeout_ms", "site.toml:16:1"},
       {"options.journal", "site.toml:17:1"},
@@ -128,10 +129,10 @@ TEST(ParseConfig, UnsetSettingsKeepDefaultsAndSayDefault) {
   EXPECT_EQ(cache.origin.at("timeout"), "site.toml:2:3");
   for (const char* key :
        {"backend", "location", "key_prefix", "version", "max_entries", "max_size", "cull_frequency",
-        "compress", "read_only", "on_error", "single_flight", "options"}) {
+        "max_value_size", "compress", "read_only", "on_error", "single_flight", "options"}) {
     EXPECT_EQ(cache.origin.at(key), "default") << key;
   }
-  EXPECT_EQ(cache.origin.size(), 17u);
+  EXPECT_EQ(cache.origin.size(), 18u);
   // A file with caches does not get the embedded default as well.
   EXPECT_EQ(config.caches.count("default"), 0u);
 }
@@ -272,8 +273,19 @@ TEST(DefaultConfig, OneSqliteCache) {
   EXPECT_EQ(cache.timeout, Timeout::after(hours(24 * 7)));
   EXPECT_EQ(cache.key_prefix, "sc");
   EXPECT_EQ(cache.max_entries, std::nullopt);
-  EXPECT_EQ(cache.origin.size(), 17u);
+  EXPECT_EQ(cache.origin.size(), 18u);
   for (const auto& [setting, where] : cache.origin) EXPECT_EQ(where, "default") << setting;
+}
+
+TEST(ParseConfig, MaxValueSize) {
+  EXPECT_EQ(parse_ok("[cache.a]\n").caches.at("a").max_value_size, uint64_t{64} << 20);
+  EXPECT_EQ(kDefaultMaxValueSize, uint64_t{64} << 20);
+  EXPECT_EQ(parse_ok("[cache.a]\nmax_value_size = \"1MiB\"\n").caches.at("a").max_value_size,
+            uint64_t{1} << 20);
+  EXPECT_EQ(parse_ok("[cache.a]\nmax_value_size = 4096\n").caches.at("a").max_value_size, 4096u);
+  const Config largest = parse_ok("[cache.a]\nmax_value_size = \"2GiB\"\n");
+  EXPECT_EQ(largest.caches.at("a").max_value_size, uint64_t{2} << 30);
+  EXPECT_EQ(largest.caches.at("a").origin.at("max_value_size"), "site.toml:2:1");
 }
 
 }  // namespace

@@ -25,6 +25,10 @@ const std::vector<PluginCase> kConformanceCases = {
     {"memory", MEMORY_PLUGIN, {}, Stores::everything, 1300, {}, Limits::enforced},
     {"dummy", DUMMY_PLUGIN, {}, Stores::nothing},
     {"c_backend", C_BACKEND_PLUGIN, {}},
+    // The plugin ABI grows (tests/abi/README.md): the same C backend built against the
+    // frozen 1.0 header, and handed over as a descriptor of a newer minor.
+    {"abi_1_0", ABI10_PLUGIN, {}},
+    {"abi_newer_minor", NEWER_MINOR_PLUGIN, {}},
 #ifdef SQLITE_PLUGIN
     {"sqlite",
      SQLITE_PLUGIN,
@@ -61,11 +65,18 @@ const std::vector<PluginCase> kConformanceCases = {
      needs_server("SITECACHE_TEST_MEMCACHED")},
 #endif
 #ifdef HTTP_PLUGIN
-    {"http_flat", HTTP_PLUGIN, {{"location", "{env:SITECACHE_TEST_HTTP}/conformance-flat/"}},
-     Stores::everything, 1300, http_conformance_server},
-    {"http_subdirs", HTTP_PLUGIN,
+    {"http_flat",
+     HTTP_PLUGIN,
+     {{"location", "{env:SITECACHE_TEST_HTTP}/conformance-flat/"}},
+     Stores::everything,
+     1300,
+     http_conformance_server},
+    {"http_subdirs",
+     HTTP_PLUGIN,
      {{"location", "{env:SITECACHE_TEST_HTTP}/conformance-subdirs/"}, {"layout", "subdirs"}},
-     Stores::everything, 1300, http_conformance_server},
+     Stores::everything,
+     1300,
+     http_conformance_server},
 #endif
 #ifdef FLATDIR_PLUGIN
     {"flatdir",

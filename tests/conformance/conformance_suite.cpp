@@ -57,6 +57,15 @@ class Conformance : public ::testing::TestWithParam<PluginCase> {
   std::unique_ptr<PluginStore> make_backend(
       const std::vector<std::pair<std::string, std::string>>& extra = {},
       const std::string& subdir = {}) {
+    Result<std::unique_ptr<PluginStore>> created =
+        PluginStore::create(plugin_, case_options(extra, subdir));
+    EXPECT_TRUE(created.is_ok()) << created.status().to_string();
+    return created ? std::move(created.value()) : nullptr;
+  }
+
+  // The case's options as make_backend() hands them to create.
+  std::vector<std::pair<std::string, std::string>> case_options(
+      const std::vector<std::pair<std::string, std::string>>& extra, const std::string& subdir) {
     std::vector<std::pair<std::string, std::string>> options = extra;
     const fs::path dir = subdir.empty() ? tmp_ : tmp_ / subdir;
     for (auto [key, value] : GetParam().options) {
@@ -74,9 +83,7 @@ class Conformance : public ::testing::TestWithParam<PluginCase> {
     }
     options.emplace_back("cache_name", "conformance");
     options.emplace_back("base_dir", tmp_.string());
-    Result<std::unique_ptr<PluginStore>> created = PluginStore::create(plugin_, options);
-    EXPECT_TRUE(created.is_ok()) << created.status().to_string();
-    return created ? std::move(created.value()) : nullptr;
+    return options;
   }
 
   bool stores() const { return GetParam().stores == Stores::everything; }
@@ -342,11 +349,12 @@ TEST_P(Conformance, CapabilityBitsMatchFunctions) {
       {SC_CAP_GET_MANY, api.get_many != nullptr}, {SC_CAP_SET_MANY, api.set_many != nullptr},
       {SC_CAP_TOUCH, api.touch != nullptr},       {SC_CAP_CLEAR, api.clear != nullptr},
       {SC_CAP_SCAN, api.scan != nullptr},         {SC_CAP_STATS, api.stats != nullptr},
-      {SC_CAP_ADD, api.add != nullptr},
+      {SC_CAP_ADD, api.add != nullptr},           {SC_CAP_VALIDATE, api.validate != nullptr},
   };
   for (const auto& [bit, present] : pairs) EXPECT_EQ((api.capabilities & bit) != 0, present);
   EXPECT_EQ(api.abi_major, SC_ABI_MAJOR);
-  EXPECT_GE(api.struct_size, sizeof(sc_plugin));
+  // Any minor of ABI 1 (plugin_abi.h, "Versioning rules"): at least the 1.0 layout.
+  EXPECT_GE(api.struct_size, SC_PLUGIN_SIZE_1_0);
   EXPECT_STRNE(api.version, "");
   EXPECT_STRNE(api.description, "");
 }
@@ -358,6 +366,26 @@ TEST_P(Conformance, UnknownOptionIsRejectedWithItsName) {
   EXPECT_EQ(created.status().code(), StatusCode::invalid_argument);
   EXPECT_NE(created.status().message().find("no_such_option"), std::string::npos)
       << created.status().message();
+}
+
+// ABI 1.1 validate: the same verdict on options as create, and nothing touched: the
+// store's directory does not come into being.
+TEST_P(Conformance, ValidateChecksTheOptionsAndTouchesNothing) {
+  if (plugin_->api().validate == nullptr) GTEST_SKIP() << "no validate (ABI 1.0 plugin)";
+  const std::string fresh = "never-created";
+  Status valid = PluginStore::validate(*plugin_, case_options({}, fresh));
+  EXPECT_TRUE(valid.is_ok()) << valid.to_string();
+  EXPECT_FALSE(fs::exists(tmp_ / fresh)) << "validate created the store";
+  Status unknown = PluginStore::validate(*plugin_, case_options({{"no_such_option", "1"}}, fresh));
+  EXPECT_EQ(unknown.code(), StatusCode::invalid_argument);
+  EXPECT_NE(unknown.message().find("no_such_option"), std::string::npos) << unknown.message();
+  if (GetParam().limits == Limits::enforced) {
+    Status negative = PluginStore::validate(*plugin_, case_options({{"max_entries", "-1"}}, fresh));
+    EXPECT_EQ(negative.code(), StatusCode::invalid_argument) << negative.to_string();
+    EXPECT_FALSE(
+        PluginStore::create(plugin_, case_options({{"max_entries", "-1"}}, fresh)).is_ok());
+  }
+  EXPECT_FALSE(fs::exists(tmp_ / fresh));
 }
 
 // Thread-safe plugins are used concurrently as they are; the others through the host's

@@ -32,7 +32,8 @@ TEST(MemoryOptions, DescriptorDeclaresEveryOptionalFunction) {
   expect_consistent_descriptor(p);
   EXPECT_STREQ(p.name, "memory");
   const uint64_t all = SC_CAP_THREAD_SAFE | SC_CAP_NATIVE_TTL | SC_CAP_GET_MANY | SC_CAP_SET_MANY |
-                       SC_CAP_TOUCH | SC_CAP_CLEAR | SC_CAP_SCAN | SC_CAP_STATS | SC_CAP_ADD;
+                       SC_CAP_TOUCH | SC_CAP_CLEAR | SC_CAP_SCAN | SC_CAP_STATS | SC_CAP_ADD |
+                       SC_CAP_VALIDATE;
   EXPECT_EQ(p.capabilities, all);
 }
 

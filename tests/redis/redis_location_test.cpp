@@ -106,7 +106,8 @@ TEST(RedisOptions, DeclaresItsCapabilities) {
   ASSERT_TRUE(client.ok());
   const uint64_t expected = SC_CAP_THREAD_SAFE | SC_CAP_NATIVE_TTL | SC_CAP_PERSISTENT |
                             SC_CAP_SHARED | SC_CAP_GET_MANY | SC_CAP_SET_MANY | SC_CAP_TOUCH |
-                            SC_CAP_CLEAR | SC_CAP_SCAN | SC_CAP_STATS | SC_CAP_ADD;
+                            SC_CAP_CLEAR | SC_CAP_SCAN | SC_CAP_STATS | SC_CAP_ADD |
+                            SC_CAP_VALIDATE;
   EXPECT_EQ(client.plugin().capabilities, expected);
   EXPECT_STREQ(client.plugin().name, "redis");
 }

@@ -175,6 +175,49 @@ TEST(BuildRecordFormat, VersionTwoRecordsStillDecode) {
   EXPECT_EQ(current->rejected, 5u);
 }
 
+// Finding of fuzz_build_record (corpus/build_record/index-hash-of-another-use): a slot
+// index that is sorted but whose hashes are not those of the uses they name was accepted,
+// and find() then missed uses that are in the record.
+TEST(BuildRecordFormat, ASlotIndexMustNameEachUseUnderItsOwnHash) {
+  const std::string good = sample_record().encode();
+  ASSERT_TRUE(BuildRecordView::open(good).is_ok());
+  const size_t index_at = good.size() - 8 - 16 * 3;
+  // Every entry gets the first entry's hash, and the uses 0, 1, 2 in order: sorted by
+  // (hash, use), each use named once, but two of them under another use's hash.
+  std::string bad = good;
+  for (uint32_t use = 0; use < 3; ++use) {
+    std::memcpy(bad.data() + index_at + 16 * use, good.data() + index_at, 8);
+    std::memcpy(bad.data() + index_at + 16 * use + 8, &use, 4);
+  }
+  reseal(bad);
+  EXPECT_FALSE(BuildRecordView::open(bad).is_ok());
+  // One use named twice (the same entry repeated), another not at all.
+  std::string twice = good;
+  std::memcpy(twice.data() + index_at + 16, good.data() + index_at, 16);
+  reseal(twice);
+  EXPECT_FALSE(BuildRecordView::open(twice).is_ok());
+}
+
+// Finding of fuzz_build_record (corpus/build_record/json-parent-below-minus-one): a
+// version-1 record's parent that names no earlier use decoded as itself, and the binary
+// writer then stored -1: the record changed on re-encoding.
+TEST(BuildRecordFormat, AVersionOneParentThatNamesNoEarlierUseIsNone) {
+  const std::string json =
+      R"({"format_version":1,"generation":7,"cache":"default","uses":[)"
+      R"({"key":"a","step":"page","slot":"x","parent":-2,"inputs":[],"outputs":[]},)"
+      R"({"key":"b","step":"page","slot":"y","parent":1,"inputs":[],"outputs":[]},)"
+      R"({"key":"c","step":"page","slot":"z","parent":0,"inputs":[],"outputs":[]}]})";
+  Result<BuildRecord> record = BuildRecord::decode(json);
+  ASSERT_TRUE(record.is_ok()) << record.status().message();
+  ASSERT_EQ(record->uses.size(), 3u);
+  EXPECT_EQ(record->uses[0].parent, -1);
+  EXPECT_EQ(record->uses[1].parent, -1) << "itself is not an earlier use";
+  EXPECT_EQ(record->uses[2].parent, 0);
+  Result<BuildRecord> again = BuildRecord::decode(record->encode());
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(again->to_json(), record->to_json());
+}
+
 TEST(BuildRecordFormat, VersionOneJsonRecordsStillDecode) {
   const std::string v1 =
       R"({"format_version":1,"generation":7,"cache":"default","started_ms":1,"ended_ms":2,)"
@@ -186,6 +229,45 @@ TEST(BuildRecordFormat, VersionOneJsonRecordsStillDecode) {
   ASSERT_EQ(r->uses.size(), 1u);
   EXPECT_EQ(r->uses[0].parent, -1);
   EXPECT_TRUE(r->uses[0].outputs.empty());
+}
+
+// Finding (issue 17): a version-1 record nested 200,000 levels deep under "steps" or
+// "uses" recursed through nlohmann's copies until the stack overflowed (`stats`, `explain`
+// and `clear --stale` crashed). Now refused, by a scan that does not recurse.
+TEST(BuildRecordFormat, DeeplyNestedVersionOneRecordIsCorruptionNotACrash) {
+  constexpr size_t kDepth = 200'000;
+  const std::string head = R"({"format_version":1,"generation":1,)";
+  for (const std::string& member : {std::string("steps"), std::string("uses")}) {
+    for (const char* bracket : {"[", "{\"a\":"}) {
+      std::string text = head + "\"" + member + "\":";
+      for (size_t i = 0; i < kDepth; ++i) text += bracket;
+      Result<BuildRecord> r = BuildRecord::decode(text);
+      ASSERT_FALSE(r.is_ok()) << member << " " << bracket;
+      EXPECT_EQ(r.status().code(), StatusCode::corruption);
+      EXPECT_NE(r.status().message().find("nests deeper than"), std::string::npos)
+          << r.status().message();
+    }
+  }
+  // Brackets inside strings are text, not nesting.
+  const std::string quoted = head + R"("cache":")" + std::string(kDepth, '[') + R"("})";
+  Result<BuildRecord> r = BuildRecord::decode(quoted);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->cache.size(), kDepth);
+}
+
+TEST(BuildRecordFormat, VersionOneRecordWithWrongTypesIsCorruption) {
+  for (const char* text : {
+           R"({"format_version":1,"steps":[]})",
+           R"({"format_version":1,"uses":{}})",
+           R"({"format_version":1,"uses":[{"inputs":{}}]})",
+           R"({"format_version":1,"uses":[{"outputs":"x"}]})",
+           R"({"format_version":1,"uses":[7]})",
+           R"({"format_version":1,"steps":{"page":7}})",
+       }) {
+    Result<BuildRecord> r = BuildRecord::decode(text);
+    ASSERT_FALSE(r.is_ok()) << text;
+    EXPECT_EQ(r.status().code(), StatusCode::corruption) << text;
+  }
 }
 
 }  // namespace

@@ -1,10 +1,18 @@
 #include "format/entry_format.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <xxhash.h>
+#include <zstd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
+#include <vector>
+
+#include "sitecache/config.hpp"
 
 namespace sitecache {
 namespace {
@@ -211,6 +219,125 @@ TEST(EntryFormat, TwoStepDecodeRejectsTruncationAndPayloadDamageAsChecksum) {
   std::string damaged = bytes;
   damaged[bytes.size() - 100] ^= 0x01;
   EXPECT_EQ(decode_in_two_steps(damaged).status().message(), "entry checksum mismatch");
+}
+
+// A zstd frame of `size` zero bytes that declares its size, made in 1 MiB steps so that
+// the input is never held whole: 1 GiB makes a frame of about 40 KB.
+std::string zero_frame(uint64_t size) {
+  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  ZSTD_CCtx_setPledgedSrcSize(context.get(), size);
+  const std::string zeros(size_t{1} << 20, '\0');
+  std::vector<char> buffer(ZSTD_CStreamOutSize());
+  std::string frame;
+  uint64_t left = size;
+  for (;;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(left, zeros.size()));
+    left -= n;
+    const ZSTD_EndDirective mode = left == 0 ? ZSTD_e_end : ZSTD_e_continue;
+    ZSTD_inBuffer in{zeros.data(), n, 0};
+    for (bool done = false; !done;) {
+      ZSTD_outBuffer out{buffer.data(), buffer.size(), 0};
+      const size_t rc = ZSTD_compressStream2(context.get(), &out, &in, mode);
+      EXPECT_FALSE(ZSTD_isError(rc));
+      frame.append(buffer.data(), out.pos);
+      done = mode == ZSTD_e_end ? rc == 0 : in.pos == in.size;
+    }
+    if (left == 0) return frame;
+  }
+}
+
+// A valid entry (checksum and all) whose payload is `frame`, declaring `raw_size`.
+std::string entry_around(std::string_view frame, uint64_t raw_size) {
+  EntryUnderConstruction entry = reserve_entry(sample_meta(), frame.size());
+  std::memcpy(entry.bytes.data() + entry.payload_at, frame.data(), frame.size());
+  seal_entry(entry, frame.size(), PayloadCompression::zstd, raw_size);
+  return std::move(entry.bytes);
+}
+
+// How decoding `bytes` with `max_value_size` went in a child process: whether the entry
+// was refused, and how much the child's peak resident memory rose above a child that
+// decoded a small entry (in MiB). A separate process, so that the peak is the decode's.
+struct ChildDecode {
+  bool refused = false;
+  long extra_mib = 0;
+};
+ChildDecode decode_in_child(const std::string& bytes, uint64_t max_value_size) {
+  auto peak_kib = [&](const std::string& entry, uint64_t limit, bool& refused) {
+    const pid_t pid = ::fork();
+    if (pid == 0) _exit(decode_entry(entry, limit).is_ok() ? 1 : 0);
+    int status = 0;
+    struct rusage usage {};
+    EXPECT_EQ(::wait4(pid, &status, 0, &usage), pid);
+    EXPECT_TRUE(WIFEXITED(status)) << status;
+    refused = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return usage.ru_maxrss;
+  };
+  bool small_refused = false;
+  const long baseline = peak_kib(encode_entry(sample_meta(), "x", PayloadCompression::none),
+                                 max_value_size, small_refused);
+  EXPECT_FALSE(small_refused);
+  ChildDecode result;
+  result.extra_mib = (peak_kib(bytes, max_value_size, result.refused) - baseline) / 1024;
+  return result;
+}
+
+// Finding (issue 17): a 36 KB entry whose frame inflates to 1 GiB made a reader allocate
+// 1 GiB (sitegen wrote a 1 GiB page). A cache's max_value_size (64 MiB by default) now
+// refuses it from the header, before anything is allocated.
+TEST(EntryFormat, ADecompressionBombIsRefusedBeforeAnythingIsAllocated) {
+  constexpr uint64_t kClaimed = uint64_t{1} << 30;
+  const std::string bomb = entry_around(zero_frame(kClaimed), kClaimed);
+  ASSERT_LT(bomb.size(), 64u * 1024);
+  Result<DecodedEntry> decoded = decode_entry(bomb, kDefaultMaxValueSize);
+  ASSERT_FALSE(decoded.is_ok());
+  EXPECT_EQ(decoded.status().code(), StatusCode::corruption);
+  EXPECT_EQ(decoded.status().message(),
+            "value of 1073741824 bytes is over max_value_size (67108864 bytes)");
+  const ChildDecode child = decode_in_child(bomb, kDefaultMaxValueSize);
+  EXPECT_TRUE(child.refused);
+  EXPECT_LT(child.extra_mib, 16) << "MiB allocated for a refused entry";
+  // take_entry, the cache's read path, refuses it the same way.
+  EXPECT_FALSE(take_entry(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bomb.data()),
+                                                   bomb.size()),
+                          kDefaultMaxValueSize)
+                   .is_ok());
+}
+
+// A frame that claims more than it holds (cut after its first blocks) costs what it holds:
+// the value grows in steps as the frame yields bytes, not to the claim at once.
+TEST(EntryFormat, AFrameThatClaimsMoreThanItHoldsCostsOnlyWhatItHolds) {
+  constexpr uint64_t kClaimed = uint64_t{512} << 20;
+  const std::string cut = zero_frame(kClaimed).substr(0, 64);
+  const ChildDecode child = decode_in_child(entry_around(cut, kClaimed), kMaxValueSize);
+  EXPECT_TRUE(child.refused);
+  EXPECT_LT(child.extra_mib, 16) << "MiB allocated for a frame that holds almost nothing";
+}
+
+TEST(EntryFormat, LargeValuesInflateInStepsToTheExactBytes) {
+  const std::string value = html((size_t{5} << 20) + 12345);  // several 1 MiB steps
+  const std::string bytes = encode_entry(sample_meta(), value, PayloadCompression::zstd);
+  ASSERT_LT(bytes.size(), value.size() / 4) << "the sample compresses";
+  Result<DecodedEntry> decoded = decode_entry(bytes, kDefaultMaxValueSize);
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  EXPECT_TRUE(decoded->value == value);
+  // Declaring one byte less or more than the frame holds is corruption.
+  const std::string frame = zero_frame(value.size());
+  EXPECT_TRUE(decode_entry(entry_around(frame, value.size())).is_ok());
+  EXPECT_FALSE(decode_entry(entry_around(frame, value.size() - 1)).is_ok());
+  EXPECT_FALSE(decode_entry(entry_around(frame, value.size() + 1)).is_ok());
+}
+
+TEST(EntryFormat, AnUncompressedValueOverTheLimitIsRefused) {
+  const std::string bytes = encode_entry(sample_meta(), html(5000), PayloadCompression::none);
+  EXPECT_TRUE(decode_entry(bytes, 5000).is_ok());
+  Result<DecodedEntry> decoded = decode_entry(bytes, 4999);
+  ASSERT_FALSE(decoded.is_ok());
+  EXPECT_EQ(decoded.status().message(), "value of 5000 bytes is over max_value_size (4999 bytes)");
+  // Listing reads metadata only and still shows the entry's size.
+  Result<EntryMeta> meta = decode_entry_meta(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  ASSERT_TRUE(meta.is_ok());
+  EXPECT_EQ(meta->raw_size, 5000u);
 }
 
 }  // namespace

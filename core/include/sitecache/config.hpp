@@ -9,6 +9,7 @@
 //   max_entries = 100000
 //   max_size = "2GiB"
 //   cull_frequency = 3
+//   max_value_size = "64MiB"        # the largest value stored or read into memory
 //   compress = "zstd"               # or "none"
 //   read_only = false
 //   on_error = "miss"               # or "fail"
@@ -61,6 +62,10 @@ enum class SingleFlight {
   shared,
 };
 
+// 64 MiB holds any page, fragment, image or document a site build renders into memory;
+// file outputs (outputs.hpp) are streamed to disk and checked against their recorded size.
+inline constexpr uint64_t kDefaultMaxValueSize = uint64_t{64} << 20;
+
 struct CacheConfig {
   std::string name;
   std::string backend = "sqlite";
@@ -73,6 +78,12 @@ struct CacheConfig {
   // >= 0: a write over a limit removes 1/N of the entries first; 0 empties the store
   // (plugin_abi.h defines the rule for every backend).
   int64_t cull_frequency = 3;
+  // The largest value (uncompressed) this cache stores or reads into memory: a larger
+  // value is not stored (the write fails with invalid_argument), and a stored entry that
+  // declares a larger one is corrupt, refused before anything is allocated for it. So one
+  // hostile entry (a 36 KB zstd frame that inflates to 1 GiB) cannot make a reader
+  // allocate more than this. 1 byte to 2 GiB (the entry format's limit).
+  uint64_t max_value_size = kDefaultMaxValueSize;
   Compression compress = Compression::zstd;
   bool read_only = false;
   OnError on_error = OnError::miss;

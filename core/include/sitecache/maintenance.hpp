@@ -86,6 +86,9 @@ SITECACHE_EXPORT std::string_view to_string(EntrySource source);
 struct EntryListing {
   EntrySource source = EntrySource::scan;
   std::vector<EntryInfo> entries;  // in the backend's order
+  // Stored entries that failed their checks (checksum, format) while listing, and so are
+  // not in `entries` (counted in the cache's `corrupt` counter too).
+  uint64_t corrupt = 0;
 };
 
 // Every entry of the cache (see the header comment for the no-scan fallback).

@@ -16,9 +16,17 @@
  *
  * Versioning rules:
  *   - A new ABI major may change anything after the first three fields.
- *   - A new minor only appends fields to sc_plugin. A host reads a field only when
- *     struct_size covers it, so an old plugin (smaller struct) keeps working with a newer
- *     host, and a newer plugin (larger struct) keeps working with an older host.
+ *   - A new minor only appends fields to sc_plugin; it never moves, removes or changes
+ *     one. A plugin sets struct_size to sizeof(sc_plugin) as it was compiled.
+ *   - A host accepts any descriptor of its major whose struct_size is at least the 1.0
+ *     layout (SC_PLUGIN_SIZE_1_0: everything up to and including `add`), and reads a
+ *     field only when struct_size covers it (offsetof(sc_plugin, field) + sizeof field
+ *     <= struct_size); a field it does not cover counts as NULL or 0. The sitecache host
+ *     copies the first min(struct_size, sizeof(sc_plugin)) bytes of the descriptor when
+ *     it loads a plugin and never looks at the plugin's struct again. So an old plugin
+ *     (smaller struct) keeps working with a newer host, and a newer plugin (larger
+ *     struct, higher minor) keeps working with an older host, which ignores the fields
+ *     and capability bits it does not know.
  *
  * Ownership and memory:
  *   - Nothing a plugin allocates crosses the boundary. Values come back through
@@ -39,7 +47,9 @@
  * (after its own escaping of '/'), SQL parameters or memcached commands.
  *
  * Version history:
- *   1.0  first version.
+ *   1.0  first version (struct_size 136 on LP64 targets).
+ *   1.1  validate (and SC_CAP_VALIDATE): options are checked without opening a store, for
+ *        `sitecache config check`. Hosts accept any descriptor at least as large as 1.0's.
  */
 #ifndef SITECACHE_PLUGIN_ABI_H
 #define SITECACHE_PLUGIN_ABI_H
@@ -52,7 +62,7 @@ extern "C" {
 #endif
 
 #define SC_ABI_MAJOR 1
-#define SC_ABI_MINOR 0
+#define SC_ABI_MINOR 1
 
 /* Name of the single exported symbol. */
 #define SC_PLUGIN_ENTRY_SYMBOL "sitecache_plugin_entry"
@@ -83,6 +93,7 @@ typedef int32_t sc_status;
 #define SC_CAP_SCAN ((uint64_t)1 << 5)
 #define SC_CAP_STATS ((uint64_t)1 << 6)
 #define SC_CAP_ADD ((uint64_t)1 << 7)
+#define SC_CAP_VALIDATE ((uint64_t)1 << 8) /* ABI 1.1 */
 /* Informational bits (no function attached). */
 #define SC_CAP_NATIVE_TTL ((uint64_t)1 << 32) /* the backend drops expired entries itself */
 #define SC_CAP_PERSISTENT ((uint64_t)1 << 33) /* entries survive the process */
@@ -232,7 +243,19 @@ typedef struct sc_plugin {
    * processes sharing the store: this is what cross-process leases are built on. */
   sc_status (*add)(sc_handle* handle, const char* key, size_t key_size, const uint8_t* value,
                    size_t value_size, int64_t ttl_ms, int* stored, sc_error* error);
+
+  /* --- ABI 1.1: a host reads these only when struct_size covers them --- */
+  /* Optional. Checks the options exactly as create would (unknown keys, malformed or
+   * out-of-range values, a location the backend refuses) without creating a handle:
+   * it must not create, open for writing or change any file, and must not contact a
+   * server; it may look at file metadata (whether a location exists, where a symlink
+   * leads). SC_OK, or SC_INVALID_ARGUMENT with a message naming the option.
+   * `sitecache config check` calls it for every configured cache. */
+  sc_status (*validate)(const sc_option* options, size_t option_count, sc_error* error);
 } sc_plugin;
+
+/* The size of the ABI 1.0 descriptor: the smallest struct_size a 1.x host accepts. */
+#define SC_PLUGIN_SIZE_1_0 (offsetof(sc_plugin, add) + sizeof(void (*)(void)))
 
 /* The one function a plugin exports (see SITECACHE_PLUGIN_EXPORT). */
 typedef const sc_plugin* (*sc_plugin_entry_fn)(void);

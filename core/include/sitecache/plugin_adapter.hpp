@@ -21,6 +21,8 @@
 //                 ScanMode mode, ScanVisitor& visitor);
 //     Status stats(Stats& out);
 //     Status add(std::string_view key, Bytes value, int64_t ttl_ms, bool& stored);
+//     // Checks options as create would, touching no store (plugin_abi.h, validate):
+//     static Status validate(const sitecache::plugin::Options& options);
 //   };
 //   SITECACHE_PLUGIN(MyBackend)
 //
@@ -312,6 +314,10 @@ concept HasAdd = requires(B& b, std::string_view key, Bytes value, int64_t ttl, 
   { b.add(key, value, ttl, stored) } -> std::same_as<Status>;
 };
 template <class B>
+concept HasValidate = requires(const Options& options) {
+  { B::validate(options) } -> std::same_as<Status>;
+};
+template <class B>
 concept HasFlags = requires {
   { B::plugin_flags } -> std::convertible_to<uint64_t>;
 };
@@ -363,6 +369,9 @@ struct Trampolines {
       if (status.is_ok()) *out = reinterpret_cast<sc_handle*>(box.release());
       return status;
     });
+  }
+  static sc_status validate(const sc_option* options, size_t count, sc_error* error) {
+    return guarded(error, [&] { return B::validate(Options(options, count)); });
   }
   static void destroy(sc_handle* handle) {
     try {
@@ -470,6 +479,7 @@ constexpr uint64_t capabilities() {
   if constexpr (HasScan<B>) caps |= SC_CAP_SCAN;
   if constexpr (HasStats<B>) caps |= SC_CAP_STATS;
   if constexpr (HasAdd<B>) caps |= SC_CAP_ADD;
+  if constexpr (HasValidate<B>) caps |= SC_CAP_VALIDATE;
   return caps;
 }
 
@@ -503,6 +513,7 @@ const sc_plugin* descriptor() {
     if constexpr (HasScan<B>) p.scan = &T::scan;
     if constexpr (HasStats<B>) p.stats = &T::stats;
     if constexpr (HasAdd<B>) p.add = &T::add;
+    if constexpr (HasValidate<B>) p.validate = &T::validate;
     return p;
   }();
   return &plugin;

@@ -48,6 +48,16 @@ SITECACHE_EXPORT Result<std::filesystem::path> find_plugin(std::string_view back
 // functions, capability bits) without creating a handle.
 SITECACHE_EXPORT Result<PluginInfo> inspect_plugin(const std::filesystem::path& file);
 
+// Checks a cache's backend as opening it would, without opening it: finds and loads the
+// plugin, and asks it to validate the options the cache would hand it (plugin_abi.h,
+// validate: no file is created or changed, no server contacted). A problem reads
+// "FILE:LINE:COLUMN: cache 'NAME': what", at the setting it is about (the option the
+// backend's message names, else `backend`); opening the cache reports the same failure
+// with the same place. StatusCode::unsupported when the plugin predates validate (ABI
+// 1.0): its options are checked only when the cache opens. A tiered cache has nothing
+// of its own to check: its levels are caches of the same config.
+SITECACHE_EXPORT Status validate_backend(const CacheConfig& settings, const Config& config);
+
 // Every sitecache-*.so in the search path (first one wins for a duplicate name), each
 // loaded and validated; a file that fails validation is reported in `problems`.
 struct PluginListing {

@@ -121,7 +121,7 @@ Result<std::map<std::string, std::string>> Cache::get_many(std::span<const std::
   std::vector<std::string> backend_keys;
   backend_keys.reserve(keys.size());
   for (const auto& key : keys) backend_keys.push_back(impl_->keys.entry(plain_key_digest(key)));
-  std::vector<TakenEntry> taken(keys.size());
+  std::vector<TakenEntry> taken(keys.size(), TakenEntry(impl_->settings.max_value_size));
   auto take = [&taken](size_t index, std::span<const uint8_t> bytes) { taken[index].take(bytes); };
   Result<Store*> b = impl_->acquire();
   Status fetched = b ? (*b)->get_many_into(backend_keys, take) : b.status();

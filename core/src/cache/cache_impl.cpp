@@ -3,13 +3,16 @@
 
 #include <cstdio>
 
+#include "sitecache/printable.hpp"
 #include "storage/open_store.hpp"
 
 namespace sitecache {
 
 WarningSink stderr_warnings() {
   return [](std::string_view message) {
-    std::string line = "sitecache: warning: " + std::string(message) + "\n";
+    // A backend's message may carry a key or a server's text: nothing reaches the
+    // terminal as a control sequence.
+    std::string line = "sitecache: warning: " + printable(message) + "\n";
     std::fwrite(line.data(), 1, line.size(), stderr);
   };
 }
@@ -151,7 +154,7 @@ Result<std::optional<StoredValue>> CacheImpl::read(std::string_view backend_key,
   if (!batch.empty()) queued = batch.find(backend_key);
   Result<Store*> b = acquire_store();
   if (!b) return b.status();
-  TakenEntry taken;
+  TakenEntry taken(settings.max_value_size);
   Result<bool> found = true;
   if (queued) {
     taken.take(span_of(*queued));
@@ -193,6 +196,11 @@ Status CacheImpl::write(std::string_view backend_key, std::string_view value,
   if (resolved.kind() == Timeout::Kind::dont_store) {
     Result<bool> removed = (*b)->remove(backend_key);
     return removed ? Status::ok() : removed.status();
+  }
+  if (value.size() > settings.max_value_size) {
+    return Status(StatusCode::invalid_argument,
+                  "value of " + std::to_string(value.size()) + " bytes is over max_value_size (" +
+                      std::to_string(settings.max_value_size) + " bytes); not stored");
   }
   const int64_t now = now_ms();
   EntryMeta meta;

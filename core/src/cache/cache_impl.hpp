@@ -61,6 +61,8 @@ enum class WritePath {
 // One entry as a backend delivers it (Store::get_into): the parts decoding needs are
 // verified and copied out of the backend's bytes once; decompressed after the call.
 struct TakenEntry {
+  explicit TakenEntry(uint64_t max_value_size_in) : max_value_size(max_value_size_in) {}
+  uint64_t max_value_size;  // the cache's: a larger value is refused before it is copied
   bool delivered = false;
   int64_t stored_size = 0;  // envelope bytes
   Result<VerifiedEntry> entry = Status(StatusCode::corruption, "no bytes");
@@ -69,7 +71,7 @@ struct TakenEntry {
   void take(std::span<const uint8_t> bytes) {
     delivered = true;
     stored_size = static_cast<int64_t>(bytes.size());
-    entry = take_entry(bytes);
+    entry = take_entry(bytes, max_value_size);
   }
   // The verified entry, or corruption (also when nothing was delivered).
   Result<DecodedEntry> finish() {

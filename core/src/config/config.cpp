@@ -31,6 +31,7 @@
 #include <sstream>
 
 #include "config/config_reader.hpp"
+#include "format/entry_format.hpp"
 #include "signing/keys.hpp"
 #include "sitecache/units.hpp"
 
@@ -111,25 +112,41 @@ void apply_max_entries(Reader& r, const toml::node& v, const std::string& name, 
   }
 }
 
-void apply_max_size(Reader& r, const toml::node& v, const std::string& name, CacheConfig& c) {
+// A size setting: a size string or an integer number of bytes, from 1 to `most`.
+std::optional<uint64_t> read_size(Reader& r, const toml::node& v, const std::string& name,
+                                  uint64_t most) {
+  std::optional<uint64_t> bytes;
   if (v.is_integer()) {
-    if (std::optional<int64_t> bytes = r.integer(v, name, 1)) {
-      c.max_size = static_cast<uint64_t>(*bytes);
+    if (std::optional<int64_t> n = r.integer(v, name, 1)) bytes = static_cast<uint64_t>(*n);
+  } else if (const auto* text = v.as_string()) {
+    Result<uint64_t> parsed = parse_size(text->get());
+    if (!parsed) {
+      r.error(v.source(), name + ": " + parsed.status().message());
+    } else if (*parsed == 0) {
+      r.error(v.source(), name + " must be at least 1 byte");
+    } else {
+      bytes = *parsed;
     }
-    return;
-  }
-  const auto* text = v.as_string();
-  if (text == nullptr) {
-    r.wrong_type(v, name, "a size string or an integer number of bytes");
-    return;
-  }
-  Result<uint64_t> bytes = parse_size(text->get());
-  if (!bytes) {
-    r.error(v.source(), name + ": " + bytes.status().message());
-  } else if (*bytes == 0) {
-    r.error(v.source(), name + " must be at least 1 byte");
   } else {
+    r.wrong_type(v, name, "a size string or an integer number of bytes");
+  }
+  if (bytes && *bytes > most) {
+    r.error(v.source(),
+            name + " must be at most " + format_size(most) + ", not " + format_size(*bytes));
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+void apply_max_size(Reader& r, const toml::node& v, const std::string& name, CacheConfig& c) {
+  if (std::optional<uint64_t> bytes = read_size(r, v, name, std::numeric_limits<uint64_t>::max())) {
     c.max_size = *bytes;
+  }
+}
+
+void apply_max_value_size(Reader& r, const toml::node& v, const std::string& name, CacheConfig& c) {
+  if (std::optional<uint64_t> bytes = read_size(r, v, name, kMaxValueSize)) {
+    c.max_value_size = *bytes;
   }
 }
 
@@ -321,7 +338,7 @@ struct CacheSetting {
 };
 
 // In the order of the documentation, which is also the order of "valid keys" lists.
-constexpr std::array<CacheSetting, 17> kCacheSettings{{
+constexpr std::array<CacheSetting, 18> kCacheSettings{{
     {"backend", apply_backend},
     {"location", apply_location},
     {"timeout", apply_timeout},
@@ -330,6 +347,7 @@ constexpr std::array<CacheSetting, 17> kCacheSettings{{
     {"max_entries", apply_max_entries},
     {"max_size", apply_max_size},
     {"cull_frequency", apply_cull_frequency},
+    {"max_value_size", apply_max_value_size},
     {"compress", apply_compress},
     {"read_only", apply_read_only},
     {"on_error", apply_on_error},
@@ -386,7 +404,11 @@ void read_cache(Reader& r, const toml::key& key, const toml::node& node, Config&
     return;
   }
   CacheConfig cache = defaulted_cache(std::string(key.str()));
-  for (const auto& [setting_key, value] : *table) {
+  for (const auto& member : *table) {
+    // Named, not a structured binding: the lambda below captures it (clang 14, which
+    // builds the fuzz harnesses, cannot capture a binding).
+    const toml::key& setting_key = member.first;
+    const toml::node& value = member.second;
     const auto* setting =
         std::find_if(kCacheSettings.begin(), kCacheSettings.end(),
                      [&](const CacheSetting& s) { return s.key == setting_key.str(); });

@@ -1,6 +1,7 @@
 // BuildRecord <-> JSON. The shape is documented in docs/json.md ("build record").
 #include <nlohmann/json.hpp>
 
+#include "base/utf8.hpp"
 #include "format/build_record_format.hpp"
 #include "sitecache/build.hpp"
 
@@ -98,37 +99,54 @@ class JsonWriter {
     out_ += '"';
   }
 
-  // The length of the well-formed UTF-8 sequence `text` starts with (a lead byte >= 0x80),
-  // 0 when it is not one (RFC 3629: no overlongs, surrogates or code points > U+10FFFF).
-  static size_t utf8_sequence_length(std::string_view text) {
-    const auto at = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char lead = at(0);
-    size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) low = 0xA0;
-      if (lead == 0xED) high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) low = 0x90;
-      if (lead == 0xF4) high = 0x8F;
-    } else {
-      return 0;
-    }
-    if (text.size() < length || at(1) < low || at(1) > high) return 0;
-    for (size_t i = 2; i < length; ++i) {
-      if (at(i) < 0x80 || at(i) > 0xBF) return 0;
-    }
-    return length;
-  }
-
   std::string& out_;
   bool first_ = true;
   bool pending_value_ = false;
 };
+
+// The deepest nesting of a version-1 record: {"uses": [{"inputs": [["name", "digest"]]}]}
+// is 4 levels. Some room is left for fields a later 0.x writer may have added.
+constexpr size_t kMaxRecordDepth = 16;
+
+// Whether the arrays and objects of `text` nest deeper than `limit`. A linear scan that
+// skips strings (and the escapes in them), not a parse: it only has to be exact for text
+// the parser would accept, and never recurses.
+bool json_nests_deeper_than(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// An array or object member, looked up in place: copying one would recurse through it.
+// Absent: an empty value of that type. Present with another type: nullptr.
+const json* member(const json& object, const char* name, json::value_t type) {
+  static const json empty_object = json::object();
+  static const json empty_array = json::array();
+  const auto found = object.find(name);
+  if (found == object.end()) return type == json::value_t::object ? &empty_object : &empty_array;
+  return found->type() == type ? &*found : nullptr;
+}
+
+Status wrong_type(const char* name, const char* expected) {
+  return Status(StatusCode::corruption,
+                std::string("malformed build record: \"") + name + "\" is not " + expected);
+}
 
 }  // namespace
 
@@ -195,12 +213,20 @@ std::string BuildRecord::to_json() const {
 }
 
 Result<BuildRecord> BuildRecord::from_json(std::string_view text) {
+  // Refused before parsing: nlohmann's DOM copies recurse once per level, so a record
+  // nested 200,000 levels deep overflowed the stack of `stats`, `explain` and
+  // `clear --stale`. No record this version writes nests deeper than kMaxRecordDepth.
+  if (json_nests_deeper_than(text, kMaxRecordDepth)) {
+    return Status(StatusCode::corruption,
+                  "build record nests deeper than " + std::to_string(kMaxRecordDepth) + " levels");
+  }
   json in = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (in.is_discarded() || !in.is_object()) {
     return Status(StatusCode::corruption, "build record is not valid JSON");
   }
   // Reading with defaults keeps older or partial records readable; a wrong type is
-  // reported instead of thrown.
+  // reported instead of thrown. Arrays and objects are read in place (member()), never
+  // copied.
   try {
     if (in.value("format_version", 0) != 1) {
       return Status(StatusCode::corruption, "unknown build record format");
@@ -218,30 +244,37 @@ Result<BuildRecord> BuildRecord::from_json(std::string_view text) {
     r.bytes_written = in.value("bytes_written", uint64_t{0});
     r.saved_us = in.value("saved_us", uint64_t{0});
     r.render_us = in.value("render_us", uint64_t{0});
-    const json steps_json = in.value("steps", json::object());
-    for (const auto& [name, c] : steps_json.items()) {
+    const json* steps = member(in, "steps", json::value_t::object);
+    const json* uses = member(in, "uses", json::value_t::array);
+    if (steps == nullptr) return wrong_type("steps", "an object");
+    if (uses == nullptr) return wrong_type("uses", "an array");
+    for (const auto& [name, c] : steps->items()) {
       r.steps[name] =
           StepCounters{c.value("hits", uint64_t{0}), c.value("misses", uint64_t{0}),
                        c.value("saved_us", uint64_t{0}), c.value("render_us", uint64_t{0})};
     }
-    const json uses_json = in.value("uses", json::array());
-    for (const auto& u : uses_json) {
+    for (const auto& u : *uses) {
       RecordedUse use;
       use.key = u.value("key", std::string());
       use.step = u.value("step", std::string());
       use.slot = u.value("slot", std::string());
       use.hit = u.value("hit", false);
-      const json inputs_json = u.value("inputs", json::array());
-      for (const auto& input : inputs_json) {
+      const json* inputs = member(u, "inputs", json::value_t::array);
+      const json* outputs = member(u, "outputs", json::value_t::array);
+      if (inputs == nullptr) return wrong_type("inputs", "an array");
+      if (outputs == nullptr) return wrong_type("outputs", "an array");
+      for (const auto& input : *inputs) {
         if (input.is_array() && input.size() == 2) {
           use.inputs.push_back({input[0].get<std::string>(), input[1].get<std::string>()});
         }
       }
       use.parent = u.value("parent", int64_t{-1});
+      // A parent that names no earlier use is no parent, as the binary writer records it
+      // (found by fuzz_build_record: a parent of -2 changed when the record was re-encoded).
+      if (use.parent < 0 || use.parent >= static_cast<int64_t>(r.uses.size())) use.parent = -1;
       use.cost_us = u.value("cost_us", uint64_t{0});
       use.not_stored = u.value("not_stored", std::string());
-      const json outputs_json = u.value("outputs", json::array());
-      for (const auto& o : outputs_json) {
+      for (const auto& o : *outputs) {
         RecordedOutput out;
         out.path = o.value("path", std::string());
         Result<Digest> digest = Digest::from_hex(o.value("digest", std::string()));

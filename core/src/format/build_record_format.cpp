@@ -300,7 +300,12 @@ Status BuildRecordView::validate() {
     const std::pair<uint64_t, uint32_t> entry{
         load<uint64_t>(bytes_, index_at_ + kIndexSize * i),
         load<uint32_t>(bytes_, index_at_ + kIndexSize * i + 8)};
-    if (entry.second >= use_count_ || (i > 0 && entry < last)) return corrupt("slot index");
+    // Strictly increasing, and each hash that of the use it names: so the index names
+    // every use exactly once and find() finds each of them (a fuzzed record whose index
+    // was merely sorted hid uses from `explain`).
+    if (entry.second >= use_count_ || (i > 0 && !(last < entry))) return corrupt("slot index");
+    const Use named = use(entry.second);
+    if (entry.first != slot_hash(named.step, named.slot)) return corrupt("slot index hash");
     last = entry;
   }
   return Status::ok();

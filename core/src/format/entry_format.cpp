@@ -6,6 +6,7 @@
 #endif
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -22,6 +23,8 @@ constexpr size_t kFixedHeaderSize = 3 + 1 + 1 + 8 * 5;
 // (5,166 vs 5,198 bytes for a 13 KB page) and faster, and compression is on the path of
 // every cold-build store.
 constexpr int kZstdLevel = 1;
+// The most a frame is inflated by in one step (finish_entry).
+constexpr size_t kInflateStep = size_t{1} << 20;
 
 void put_u16(std::string& out, uint16_t v) {
   out.push_back(static_cast<char>(v & 0xFF));
@@ -99,7 +102,7 @@ struct Parsed {
   std::span<const uint8_t> payload;
 };
 
-Result<Parsed> parse(std::span<const uint8_t> bytes) {
+Result<Parsed> parse(std::span<const uint8_t> bytes, uint64_t max_value_size) {
   if (bytes.size() < kFixedHeaderSize + 8) return corrupt("entry too short");
   if (std::memcmp(bytes.data(), kMagic, 3) != 0) return corrupt("not a sitecache entry");
   if (bytes[3] != kEntryFormatVersion) {
@@ -149,6 +152,10 @@ Result<Parsed> parse(std::span<const uint8_t> bytes) {
   m.compressed = (flags & kFlagZstd) != 0;
   if (!m.compressed && payload_size != m.raw_size) return corrupt("payload size mismatch");
   if (m.raw_size > kMaxValueSize) return corrupt("value size beyond the format's limit");
+  if (m.raw_size > max_value_size) {
+    return corrupt("value of " + std::to_string(m.raw_size) + " bytes is over max_value_size (" +
+                   std::to_string(max_value_size) + " bytes)");
+  }
   return parsed;
 }
 
@@ -258,20 +265,20 @@ std::optional<std::string> encode_compressed_entry(const EntryMeta& meta,
   return std::move(entry.bytes);
 }
 
-Result<EntryView> view_entry(std::span<const uint8_t> bytes) {
-  Result<Parsed> parsed = parse(bytes);
+Result<EntryView> view_entry(std::span<const uint8_t> bytes, uint64_t max_value_size) {
+  Result<Parsed> parsed = parse(bytes, max_value_size);
   if (!parsed) return parsed.status();
   return EntryView{std::move(parsed->meta), parsed->payload};
 }
 
 Result<EntryMeta> decode_entry_meta(std::span<const uint8_t> bytes) {
-  Result<Parsed> parsed = parse(bytes);
+  Result<Parsed> parsed = parse(bytes, kMaxValueSize);
   if (!parsed) return parsed.status();
   return std::move(parsed->meta);
 }
 
-Result<VerifiedEntry> take_entry(std::span<const uint8_t> bytes) {
-  Result<Parsed> parsed = parse(bytes);
+Result<VerifiedEntry> take_entry(std::span<const uint8_t> bytes, uint64_t max_value_size) {
+  Result<Parsed> parsed = parse(bytes, max_value_size);
   if (!parsed) return parsed.status();
   const auto payload = parsed->payload;
   return VerifiedEntry{std::move(parsed->meta),
@@ -283,29 +290,53 @@ Result<DecodedEntry> finish_entry(VerifiedEntry&& entry) {
   DecodedEntry decoded;
   decoded.meta = std::move(entry.meta);
   const std::string_view frame = entry.payload;
+  const uint64_t raw_size = decoded.meta.raw_size;
   unsigned long long frame_size = ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (frame_size == ZSTD_CONTENTSIZE_ERROR || frame_size == ZSTD_CONTENTSIZE_UNKNOWN ||
-      frame_size != decoded.meta.raw_size) {
+      frame_size != raw_size) {
     return corrupt("compressed payload has a bad frame header");
   }
-  decoded.value.resize(static_cast<size_t>(decoded.meta.raw_size));
-  size_t n = ZSTD_decompressDCtx(decompression_context(), decoded.value.data(),
-                                 decoded.value.size(), frame.data(), frame.size());
-  if (ZSTD_isError(n) || n != decoded.meta.raw_size) {
-    return corrupt("compressed payload does not decompress");
+  if (raw_size <= kInflateStep) {  // one step: the common case of a page or a fragment
+    decoded.value.resize(static_cast<size_t>(raw_size));
+    size_t n = ZSTD_decompressDCtx(decompression_context(), decoded.value.data(),
+                                   decoded.value.size(), frame.data(), frame.size());
+    if (ZSTD_isError(n) || n != raw_size) return corrupt("compressed payload does not decompress");
+    return decoded;
+  }
+  ZSTD_DCtx* context = decompression_context();
+  ZSTD_DCtx_reset(context, ZSTD_reset_session_only);
+  ZSTD_inBuffer in{frame.data(), frame.size(), 0};
+  std::string& value = decoded.value;
+  size_t produced = 0;
+  for (;;) {
+    if (produced == value.size()) {
+      if (produced == raw_size) return corrupt("compressed payload inflates beyond its size");
+      value.resize(produced +
+                   static_cast<size_t>(std::min<uint64_t>(kInflateStep, raw_size - produced)));
+    }
+    ZSTD_outBuffer out{value.data(), value.size(), produced};
+    const size_t rc = ZSTD_decompressStream(context, &out, &in);
+    if (ZSTD_isError(rc)) return corrupt("compressed payload does not decompress");
+    produced = out.pos;
+    if (rc == 0) break;  // the frame is complete
+    if (in.pos == in.size && out.pos < out.size) return corrupt("compressed payload is truncated");
+  }
+  if (produced != raw_size || in.pos != in.size) {
+    return corrupt("compressed payload does not decompress to its size");
   }
   return decoded;
 }
 
-Result<DecodedEntry> decode_entry(std::span<const uint8_t> bytes) {
-  Result<VerifiedEntry> taken = take_entry(bytes);
+Result<DecodedEntry> decode_entry(std::span<const uint8_t> bytes, uint64_t max_value_size) {
+  Result<VerifiedEntry> taken = take_entry(bytes, max_value_size);
   if (!taken) return taken.status();
   return finish_entry(std::move(*taken));
 }
 
-Result<DecodedEntry> decode_entry(std::string_view bytes) {
+Result<DecodedEntry> decode_entry(std::string_view bytes, uint64_t max_value_size) {
   return decode_entry(
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
+      max_value_size);
 }
 
 }  // namespace sitecache

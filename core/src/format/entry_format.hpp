@@ -21,8 +21,10 @@
 //
 // Decoding rejects (as StatusCode::corruption): short input, wrong magic, another version,
 // unknown flag bits, any length running past the end, trailing bytes, a checksum
-// mismatch, a zstd frame that fails or decodes to other than raw_size bytes, or a raw
-// payload whose length differs from raw_size. A rejected entry is never returned.
+// mismatch, a zstd frame that fails or decodes to other than raw_size bytes, a raw
+// payload whose length differs from raw_size, or a raw_size over the reader's limit
+// (max_value_size), which is checked before the value is copied or inflated. A rejected
+// entry is never returned.
 //
 // Version history:
 //   1    first version.
@@ -48,7 +50,9 @@ namespace sitecache {
 inline constexpr uint32_t kEntryFormatVersion = 1;
 inline constexpr size_t kMaxMetaString = 64 * 1024;
 inline constexpr size_t kMaxTags = 1024;
-// Refuse to inflate a payload beyond this, whatever its header claims.
+// The format's limit on a value (raw_size); a reader's own limit (a cache's
+// max_value_size, config.hpp) is usually far lower and is checked before anything is
+// allocated for the value.
 inline constexpr uint64_t kMaxValueSize = uint64_t{1} << 31;
 
 struct EntryMeta {
@@ -81,9 +85,12 @@ std::string encode_entry(const EntryMeta& meta, std::string_view value,
 
 inline constexpr size_t kMinCompressSize = 256;
 
-// Full decode and verification: take_entry() then finish_entry().
-Result<DecodedEntry> decode_entry(std::span<const uint8_t> bytes);
-Result<DecodedEntry> decode_entry(std::string_view bytes);
+// Full decode and verification: take_entry() then finish_entry(). An entry whose value
+// is larger than `max_value_size` is refused as corruption before its value is copied or
+// inflated.
+Result<DecodedEntry> decode_entry(std::span<const uint8_t> bytes,
+                                  uint64_t max_value_size = kMaxValueSize);
+Result<DecodedEntry> decode_entry(std::string_view bytes, uint64_t max_value_size = kMaxValueSize);
 
 // Decoding in two steps, for bytes that are only readable during a backend call.
 // take_entry() verifies the entry where the backend holds it (checksum over the
@@ -96,9 +103,12 @@ struct VerifiedEntry {
 };
 // Every check decode_entry makes except the zstd frame's, with the same messages.
 // `bytes` need not outlive the call.
-Result<VerifiedEntry> take_entry(std::span<const uint8_t> bytes);
+Result<VerifiedEntry> take_entry(std::span<const uint8_t> bytes,
+                                 uint64_t max_value_size = kMaxValueSize);
 // The value: the moved payload when stored uncompressed, else the inflated frame
-// (corruption when it does not inflate to exactly raw_size bytes).
+// (corruption when it does not inflate to exactly raw_size bytes). A frame is inflated
+// in steps of at most 1 MiB, and the value grows only as the frame yields bytes: a
+// frame that claims more than it holds costs what it holds, not what it claims.
 Result<DecodedEntry> finish_entry(VerifiedEntry&& entry);
 
 // Verifies the checksum and parses the header and metadata without decompressing.
@@ -110,7 +120,8 @@ struct EntryView {
   EntryMeta meta;
   std::span<const uint8_t> payload;
 };
-Result<EntryView> view_entry(std::span<const uint8_t> bytes);
+Result<EntryView> view_entry(std::span<const uint8_t> bytes,
+                             uint64_t max_value_size = kMaxValueSize);
 
 // Building an entry around a large payload without copying it: reserve() returns the
 // entry with `capacity` payload bytes to fill at payload_at; seal() records how many were

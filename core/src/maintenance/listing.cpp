@@ -67,9 +67,16 @@ bool entry_expired(const EntryInfo& entry, int64_t now_ms) {
 }
 
 Result<EntryListing> list_entries(Cache& cache, const MaintenanceProgress& progress) {
-  Result<EntryListing> scanned = list_by_scan(cache, progress);
-  if (scanned || scanned.status().code() != StatusCode::unsupported) return scanned;
-  return list_by_records(cache, progress);
+  // Both ways count what fails its checks in the cache's counter; the listing reports
+  // what it added (exact unless another thread reads corrupt entries meanwhile).
+  const std::atomic<uint64_t>& corrupt = CacheInternals::of(cache).counters.corrupt;
+  const uint64_t corrupt_before = corrupt.load();
+  Result<EntryListing> listed = list_by_scan(cache, progress);
+  if (!listed && listed.status().code() == StatusCode::unsupported) {
+    listed = list_by_records(cache, progress);
+  }
+  if (listed) listed->corrupt = corrupt.load() - corrupt_before;
+  return listed;
 }
 
 }  // namespace sitecache

@@ -46,7 +46,9 @@ Status write_from_manifest(CacheImpl& impl, const ManifestOutput& output, const 
   Status written = Status(StatusCode::corruption, "blob not delivered");
   // The bytes are valid only during the call: verify and stream them into the file here.
   Result<bool> found = (*store)->get_into(key, [&](std::span<const uint8_t> bytes) {
-    Result<EntryView> entry = view_entry(bytes);
+    // Streamed to the file in bounded steps, so not limited by max_value_size; but never
+    // more than the manifest recorded for this output.
+    Result<EntryView> entry = view_entry(bytes, output.size);
     if (!entry) {
       written = entry.status();
       return;

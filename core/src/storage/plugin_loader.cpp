@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <system_error>
 
@@ -27,21 +29,29 @@ constexpr CapabilityFunction kCapabilityFunctions[] = {
     {SC_CAP_SCAN, "scan", [](const sc_plugin& p) { return p.scan != nullptr; }},
     {SC_CAP_STATS, "stats", [](const sc_plugin& p) { return p.stats != nullptr; }},
     {SC_CAP_ADD, "add", [](const sc_plugin& p) { return p.add != nullptr; }},
+    {SC_CAP_VALIDATE, "validate", [](const sc_plugin& p) { return p.validate != nullptr; }},
 };
 
-Status validate(const sc_plugin& p, const std::filesystem::path& file) {
-  if (p.abi_major != SC_ABI_MAJOR) {
-    return plugin_error(file, "plugin ABI " + std::to_string(p.abi_major) + "." +
-                                  std::to_string(p.abi_minor) + " is not supported: this " +
+// The fixed header (struct_size, ABI version) of the plugin's own struct: present in
+// every version, so readable before anything else is known.
+Status check_header(const sc_plugin& raw, const std::filesystem::path& file) {
+  if (raw.abi_major != SC_ABI_MAJOR) {
+    return plugin_error(file, "plugin ABI " + std::to_string(raw.abi_major) + "." +
+                                  std::to_string(raw.abi_minor) + " is not supported: this " +
                                   "sitecache speaks ABI " + std::to_string(SC_ABI_MAJOR) + "." +
                                   std::to_string(SC_ABI_MINOR) + "; rebuild the plugin " +
                                   "against this version's plugin.h");
   }
-  if (p.struct_size < kMinimumDescriptorSize) {
-    return plugin_error(file, "descriptor is " + std::to_string(p.struct_size) +
+  if (raw.struct_size < kMinimumDescriptorSize) {
+    return plugin_error(file, "descriptor is " + std::to_string(raw.struct_size) +
                                   " bytes, smaller than ABI 1.0's " +
                                   std::to_string(kMinimumDescriptorSize));
   }
+  return Status::ok();
+}
+
+// The host's copy (copy_descriptor) of a plugin with a valid header.
+Status validate(const sc_plugin& p, const std::filesystem::path& file) {
   if (p.name == nullptr || p.name[0] == '\0') return plugin_error(file, "plugin has no name");
   const std::pair<const char*, bool> required[] = {
       {"create", p.create != nullptr}, {"destroy", p.destroy != nullptr}, {"get", p.get != nullptr},
@@ -89,9 +99,16 @@ std::map<std::filesystem::path, std::weak_ptr<LoadedPlugin>>& registry() {
 
 }  // namespace
 
-LoadedPlugin::LoadedPlugin(boost::dll::shared_library library, const sc_plugin* api,
+LoadedPlugin::LoadedPlugin(boost::dll::shared_library library, const sc_plugin& api,
                            PluginInfo info)
     : library_(std::move(library)), api_(api), info_(std::move(info)) {}
+
+sc_plugin copy_descriptor(const sc_plugin& raw) {
+  sc_plugin copy;
+  std::memset(&copy, 0, sizeof copy);
+  std::memcpy(&copy, &raw, std::min<size_t>(raw.struct_size, sizeof copy));
+  return copy;
+}
 
 Result<std::shared_ptr<LoadedPlugin>> load_plugin(const std::filesystem::path& file) {
   std::error_code fs_error;
@@ -124,11 +141,13 @@ Result<std::shared_ptr<LoadedPlugin>> load_plugin(const std::filesystem::path& f
                                   "SC_DEFINE_PLUGIN_ENTRY / SITECACHE_PLUGIN)");
   }
   auto& entry = library.get<const sc_plugin*()>(SC_PLUGIN_ENTRY_SYMBOL);
-  const sc_plugin* api = entry();
-  if (api == nullptr) return plugin_error(file, "entry function returned no descriptor");
-  if (Status status = validate(*api, file); !status) return status;
+  const sc_plugin* raw = entry();
+  if (raw == nullptr) return plugin_error(file, "entry function returned no descriptor");
+  if (Status status = check_header(*raw, file); !status) return status;
+  const sc_plugin api = copy_descriptor(*raw);
+  if (Status status = validate(api, file); !status) return status;
 
-  auto loaded = std::make_shared<LoadedPlugin>(std::move(library), api, describe(*api, file));
+  auto loaded = std::make_shared<LoadedPlugin>(std::move(library), api, describe(api, file));
   registry()[canonical] = loaded;
   return loaded;
 }

@@ -107,6 +107,7 @@ std::vector<std::string> PluginInfo::capability_names() const {
       {SC_CAP_SCAN, "scan"},
       {SC_CAP_STATS, "stats"},
       {SC_CAP_ADD, "add"},
+      {SC_CAP_VALIDATE, "validate"},
       {SC_CAP_NATIVE_TTL, "native_ttl"},
       {SC_CAP_PERSISTENT, "persistent"},
       {SC_CAP_SHARED, "shared"},

@@ -72,6 +72,31 @@ Result<std::unique_ptr<PluginStore>> PluginStore::create(
   return std::unique_ptr<PluginStore>(new PluginStore(std::move(plugin), handle));
 }
 
+Status PluginStore::validate(LoadedPlugin& plugin,
+                             const std::vector<std::pair<std::string, std::string>>& options) {
+  if (plugin.api().validate == nullptr) {
+    return Status(StatusCode::unsupported,
+                  "backend " + plugin.info().name + " (plugin ABI " +
+                      std::to_string(plugin.info().abi_major) + "." +
+                      std::to_string(plugin.info().abi_minor) +
+                      ") cannot check its options without opening its store");
+  }
+  std::vector<sc_option> c_options;
+  c_options.reserve(options.size());
+  for (const auto& [key, value] : options) c_options.push_back({key.c_str(), value.c_str()});
+  ErrorBuffer err;
+  sc_status code;
+  {
+    std::unique_lock<std::mutex> lock;
+    if (!plugin.thread_safe()) lock = std::unique_lock(plugin.call_mutex());
+    code = plugin.api().validate(c_options.data(), c_options.size(), &err.error);
+  }
+  if (code == SC_OK) return Status::ok();
+  std::string message = "backend " + plugin.info().name + " refuses its options";
+  if (err.text[0] != '\0') message += ": " + std::string(err.text);
+  return Status(map_code(code), message);
+}
+
 std::unique_lock<std::mutex> PluginStore::lock_if_needed() {
   if (plugin_->thread_safe()) return {};
   return std::unique_lock(plugin_->call_mutex());
@@ -239,8 +264,10 @@ Status PluginStore::scan(std::string_view prefix, ScanValues values,
   }
   struct Context {
     const std::function<bool(const StoreScanItem&)>* visitor;
+    bool values;
     bool stopped = false;
-  } context{&visitor};
+    std::string broken;  // the contract the plugin broke, if it did
+  } context{&visitor, values == ScanValues::yes, false, {}};
   uint64_t cursor = 0;
   do {
     ErrorBuffer err;
@@ -252,6 +279,22 @@ Status PluginStore::scan(std::string_view prefix, ScanValues values,
           values == ScanValues::yes ? SC_SCAN_VALUES : SC_SCAN_KEYS,
           [](void* raw, const sc_scan_item* item) -> int {
             auto* ctx = static_cast<Context*>(raw);
+            // plugin_abi.h, sc_scan_item: asked for values, every item carries its value;
+            // a value's size is never negative. Anything else would be read out of bounds
+            // or taken for an empty listing, so the scan stops and says which rule broke.
+            if (item->key == nullptr && item->key_size != 0) {
+              ctx->broken = "delivered an item without its key";
+            } else if (ctx->values && item->value == nullptr) {
+              ctx->broken =
+                  "was asked for values (SC_SCAN_VALUES) but delivered an item "
+                  "without one";
+            } else if (item->value != nullptr && item->value_size < 0) {
+              ctx->broken = "delivered a value of negative size";
+            }
+            if (!ctx->broken.empty()) {
+              ctx->stopped = true;
+              return 1;
+            }
             StoreScanItem converted;
             converted.key = std::string_view(item->key, item->key_size);
             if (item->value) {
@@ -265,6 +308,10 @@ Status PluginStore::scan(std::string_view prefix, ScanValues values,
             return ctx->stopped ? 1 : 0;
           },
           &context, &err.error);
+    }
+    if (!context.broken.empty()) {
+      return Status(StatusCode::plugin,
+                    info().name + " broke the scan contract of plugin_abi.h: it " + context.broken);
     }
     if (code != SC_OK) return status_from(code, err.text);
   } while (cursor != 0 && !context.stopped);

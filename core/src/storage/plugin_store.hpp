@@ -30,6 +30,10 @@ class PluginStore final : public Store {
   static Result<std::unique_ptr<PluginStore>> create(
       std::shared_ptr<LoadedPlugin> plugin,
       const std::vector<std::pair<std::string, std::string>>& options);
+  // Asks the plugin to check `options` as create() would, without creating a handle
+  // (plugin_abi.h, ABI 1.1 validate). unsupported when the plugin has no validate.
+  static Status validate(LoadedPlugin& plugin,
+                         const std::vector<std::pair<std::string, std::string>>& options);
   ~PluginStore() override;
   PluginStore(const PluginStore&) = delete;
   PluginStore& operator=(const PluginStore&) = delete;

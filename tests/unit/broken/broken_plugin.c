@@ -67,7 +67,7 @@ static const sc_plugin descriptor = {
 #endif
     set,          remove_key, NULL,    NULL,
     NULL,         NULL,       NULL,    NULL,
-    NULL,
+    NULL,         NULL,
 };
 
 #ifdef BROKEN_NO_ENTRY
