@@ -3,7 +3,7 @@ way an author would and says what a correct cache must re-render.
 
 Every edit returns an Edit: what it did, and how many renders of each cached step the
 next cached build must make (None: not checked). The expectations follow from what
-each step's key covers (docs/mkdocs.md): the Markdown step re-renders a page whose
+each step's key covers (docs/python.md): the Markdown step re-renders a page whose
 Markdown, Markdown configuration or link answers changed; the page step re-renders
 every page when anything site-wide (navigation, file set, theme, configuration)
 changed, else the pages whose own state changed.

@@ -22,7 +22,7 @@ change is served from the cache at two levels:
 Every other event runs as without the plugin, so the search index, the sitemap and
 other plugins see exactly what they would see uncached. Builds are recorded as build
 sessions: ``sitecache stats``, ``sitecache explain docs/page.md`` and
-``sitecache clear --stale`` work on the MkDocs cache. docs/mkdocs.md has the options.
+``sitecache clear --stale`` work on the MkDocs cache. docs/python.md has the options.
 
 Modules: plugin (the events), options (mkdocs.yml options), safety (which plugins and
 extensions are known safe), fingerprint (MkDocs objects as key values), site (the

@@ -33,7 +33,7 @@ _LAST = -100
 
 
 class SitecachePlugin(BasePlugin[SitecacheOptions]):
-    """``plugins: [sitecache]``: caches page renders across builds (docs/mkdocs.md)."""
+    """``plugins: [sitecache]``: caches page renders across builds (docs/python.md)."""
 
     def __init__(self) -> None:
         self._cache: Optional[sitecache.Cache] = None
