@@ -21,7 +21,7 @@ change is served from the cache at two levels:
 
 Every other event runs as without the plugin, so the search index, the sitemap and
 other plugins see exactly what they would see uncached. Builds are recorded as build
-sessions: ``sitecache stats``, ``sitecache explain docs/page.md`` and
+sessions: ``sitecache stats``, ``sitecache explain page.md`` (the path below docs_dir) and
 ``sitecache clear --stale`` work on the MkDocs cache. docs/python.md has the options.
 
 Modules: plugin (the events), options (mkdocs.yml options), safety (which plugins and
