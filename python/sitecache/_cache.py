@@ -215,7 +215,8 @@ class Cache:
 
     def counters(self) -> dict[str, int]:
         """This process's counters since the cache was opened: hits, misses, sets,
-        deletes, errors, corrupt, bytes_read, bytes_written."""
+        deletes, errors, corrupt, rejected (refused by signature checks), bytes_read,
+        bytes_written."""
         return self._native.counters()
 
     def __repr__(self) -> str:

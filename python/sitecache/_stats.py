@@ -44,6 +44,7 @@ def _build(record: dict[str, Any], with_steps: bool) -> dict[str, Any]:
         "misses": record["misses"],
         "hit_ratio": _ratio(record["hits"], record["misses"]),
         "errors": record["errors"],
+        "rejected": record["rejected"],
         "saved_us": record["saved_us"],
         "render_us": record["render_us"],
         "bytes_read": record["bytes_read"],
@@ -55,11 +56,11 @@ def _build(record: dict[str, Any], with_steps: bool) -> dict[str, Any]:
 
 
 def _recent(records: list[dict[str, Any]]) -> dict[str, Any]:
-    totals = {"builds": len(records), "hits": 0, "misses": 0, "errors": 0, "saved_us": 0,
-              "render_us": 0}
+    totals = {"builds": len(records), "hits": 0, "misses": 0, "errors": 0, "rejected": 0,
+              "saved_us": 0, "render_us": 0}
     steps: dict[str, dict[str, int]] = {}
     for record in records:
-        for field in ("hits", "misses", "errors", "saved_us", "render_us"):
+        for field in ("hits", "misses", "errors", "rejected", "saved_us", "render_us"):
             totals[field] += record[field]
         for name, step in record["steps"].items():
             total = steps.setdefault(name, dict.fromkeys(_STEP_FIELDS, 0))
@@ -71,6 +72,7 @@ def _recent(records: list[dict[str, Any]]) -> dict[str, Any]:
         "misses": totals["misses"],
         "hit_ratio": _ratio(totals["hits"], totals["misses"]),
         "errors": totals["errors"],
+        "rejected": totals["rejected"],
         "saved_us": totals["saved_us"],
         "render_us": totals["render_us"],
         "steps": _steps(dict(sorted(steps.items()))),

@@ -21,6 +21,7 @@ py::dict record_to_dict(const BuildRecord& record, bool uses) {
   out["hits"] = record.hits;
   out["misses"] = record.misses;
   out["errors"] = record.errors;
+  out["rejected"] = record.rejected;
   out["bytes_read"] = record.bytes_read;
   out["bytes_written"] = record.bytes_written;
   out["saved_us"] = record.saved_us;
@@ -73,6 +74,7 @@ py::dict counters_to_dict(const CacheCounters& counters) {
   out["deletes"] = counters.deletes;
   out["errors"] = counters.errors;
   out["corrupt"] = counters.corrupt;
+  out["rejected"] = counters.rejected;
   out["bytes_read"] = counters.bytes_read;
   out["bytes_written"] = counters.bytes_written;
   return out;
