@@ -77,4 +77,4 @@ def test_counters(cache: sitecache.Cache) -> None:
     counters = cache.counters()
     assert (counters["hits"], counters["misses"], counters["sets"]) == (1, 1, 1)
     assert set(counters) == {"hits", "misses", "sets", "deletes", "errors", "corrupt",
-                             "bytes_read", "bytes_written"}
+                             "rejected", "bytes_read", "bytes_written"}
