@@ -1,0 +1,121 @@
+"""When the plugin cannot be sure, it caches less and says so once; the output stays
+identical. And the identity check itself can fail: a key without the navigation serves
+stale pages, and the comparison catches them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest.importorskip("mkdocs")
+pytest.importorskip("material")
+
+import corpus as corpus_module  # noqa: E402
+import edits  # noqa: E402
+import harness  # noqa: E402
+
+CONTEXT_HOOK = """
+def on_page_context(context, page, config, nav):
+    context["hook_note"] = "seen"
+    return context
+"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = str(tmp_path)
+    return root, harness.small_project(root)
+
+
+def build_twice_and_compare(root: str) -> list[harness.Build]:
+    plain = harness.mkdocs_build(root, "plain.yml", os.path.join(root, "site-plain"))
+    assert plain.returncode == 0, plain.log
+    builds = []
+    for _ in range(2):
+        cached = harness.mkdocs_build(root, "mkdocs.yml", os.path.join(root, "site"))
+        assert cached.returncode == 0, cached.log
+        differences = harness.site_differences(os.path.join(root, "site-plain"),
+                                               os.path.join(root, "site"))
+        assert not differences, "\n".join(differences)
+        builds.append(cached)
+    return builds
+
+
+def test_an_unknown_template_plugin_leaves_markdown_caching(project) -> None:
+    root, corpus = project
+    with open(os.path.join(root, "context_hook.py"), "w") as f:
+        f.write(CONTEXT_HOOK)
+    harness.write_mkdocs_yml(root, corpus, hooks=["context_hook.py"])
+    cold, warm = build_twice_and_compare(root)
+    for build in (cold, warm):
+        notes = [line for line in build.info() if "caching the Markdown render only" in line]
+        assert len(notes) == 1 and "on_page_context" in notes[0], build.log
+    steps = harness.last_build_steps(root)
+    assert "mkdocs.page" not in steps
+    assert steps["mkdocs.markdown"] == {**steps["mkdocs.markdown"], "misses": 0,
+                                        "hits": len(corpus["pages"])}
+
+
+def test_a_reviewed_plugin_gets_whole_page_caching(project) -> None:
+    root, corpus = project
+    with open(os.path.join(root, "context_hook.py"), "w") as f:
+        f.write(CONTEXT_HOOK)
+    harness.write_mkdocs_yml(root, corpus, {"sitecache": {"safe_plugins": ["context_hook.py"]}},
+                             hooks=["context_hook.py"])
+    build_twice_and_compare(root)
+    assert harness.last_build_steps(root)["mkdocs.page"]["hits"] == len(corpus["pages"])
+
+
+def test_an_unknown_markdown_extension_leaves_page_caching(project) -> None:
+    root, corpus = project
+    extensions = corpus_module.site_config(corpus, False)["markdown_extensions"]
+    harness.write_mkdocs_yml(root, corpus, markdown_extensions=extensions + ["pymdownx.snippets"])
+    cold, warm = build_twice_and_compare(root)
+    for build in (cold, warm):
+        notes = [line for line in build.info() if "Markdown is rendered without the cache" in line]
+        assert len(notes) == 1 and "pymdownx.snippets" in notes[0], build.log
+    steps = harness.last_build_steps(root)
+    assert "mkdocs.markdown" not in steps
+    assert steps["mkdocs.page"]["hits"] == len(corpus["pages"])
+
+
+def test_markdown_mode(project) -> None:
+    root, corpus = project
+    harness.write_mkdocs_yml(root, corpus, {"sitecache": {"mode": "markdown"}})
+    build_twice_and_compare(root)
+    steps = harness.last_build_steps(root)
+    assert "mkdocs.page" not in steps and steps["mkdocs.markdown"]["misses"] == 0
+
+
+def test_off(project) -> None:
+    root, corpus = project
+    harness.write_mkdocs_yml(root, corpus, {"sitecache": {"enabled": False}})
+    build_twice_and_compare(root)
+    assert not os.path.exists(os.path.join(root, ".sitecache", "cache.db"))
+
+
+FREEZE_NAV = """
+import sitecache.mkdocs.page_step as page_step
+import sitecache.mkdocs.site as site
+site.navigation = lambda nav: "frozen"
+page_step.documentation_files = lambda files: "frozen"
+"""
+
+
+def test_the_comparison_catches_a_key_without_the_navigation(project) -> None:
+    # A hooks file breaks the plugin on purpose: the navigation no longer enters the key.
+    root, corpus = project
+    with open(os.path.join(root, "freeze_nav.py"), "w") as f:
+        f.write(FREEZE_NAV)
+    harness.write_mkdocs_yml(root, corpus, hooks=["freeze_nav.py"])
+    build_twice_and_compare(root)
+    edits.change_page_title(root, corpus)
+    harness.write_mkdocs_yml(root, corpus, hooks=["freeze_nav.py"])
+    harness.mkdocs_build(root, "plain.yml", os.path.join(root, "site-plain"))
+    harness.mkdocs_build(root, "mkdocs.yml", os.path.join(root, "site"))
+    differences = harness.site_differences(os.path.join(root, "site-plain"),
+                                           os.path.join(root, "site"))
+    stale = [d for d in differences if d.startswith("differs: ") and d.endswith(".html")
+             or "index.html\n" in d]
+    assert len(stale) >= len(corpus["pages"]) - 2, differences
