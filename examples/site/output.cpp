@@ -78,12 +78,16 @@ bool OutputTree::holds_exactly(const fs::path& path, std::string_view content) c
   }
 }
 
-void OutputTree::write(const std::string& rel, std::string_view content) {
+fs::path OutputTree::claim(const std::string& rel) {
   {
     std::lock_guard lock(mutex_);
     if (!produced_.insert(rel).second) throw std::logic_error("two pages write " + rel);
   }
-  const fs::path path = root_ / rel;
+  return root_ / rel;
+}
+
+void OutputTree::write(const std::string& rel, std::string_view content) {
+  const fs::path path = claim(rel);
   if (holds_exactly(path, content)) return;
   fs::create_directories(path.parent_path());
   write_atomically(path, content);

@@ -22,14 +22,16 @@ using sitecache::Step;
 
 namespace {
 
-// Versions of the code behind each step (site.hpp lists the steps).
+// Versions of the code behind each step (site.hpp lists the steps). Version 2 of the page
+// steps: their results are files (Cache::produce_file), no longer strings.
 const Step kFrontMatterStep{"front-matter", 1};
-const Step kPostStep{"post-page", 1};
+const Step kPostBodyStep{"post-body", 1};
+const Step kPostStep{"post-page", 2};
 const Step kHighlightStep{"highlight", 1};
-const Step kHomeStep{"home", 1};
-const Step kTagStep{"tag-page", 1};
-const Step kTagsStep{"tags-index", 1};
-const Step kFeedStep{"feed", 1};
+const Step kHomeStep{"home", 2};
+const Step kTagStep{"tag-page", 2};
+const Step kTagsStep{"tags-index", 2};
+const Step kFeedStep{"feed", 2};
 // Changes of the page-building code that no single step version covers.
 constexpr const char* kGenerator = "sitegen 1";
 
@@ -233,24 +235,48 @@ class SiteBuild {
         templates_.partial_text("taglist"), post.fm.tags);
   }
 
+  // Makes out_/rel hold render()'s output. When caching, through Cache::produce_file: an
+  // output the previous build left as it is costs one stat and no cache read.
+  void emit(const Step& step, const std::function<void(Inputs&)>& add_inputs,
+            const std::string& rel, const std::function<std::string()>& render,
+            std::string_view slot) {
+    if (!memo_.caching()) {
+      out_.write(rel, render());
+      return;
+    }
+    out_.count_written(memo_.produce(step, add_inputs, out_.claim(rel), render, slot));
+  }
+
+  // The page's Markdown body as HTML, code highlighted: the inner layer of a post page,
+  // cached on its own so that a layout or partial edit re-applies the templates to cached
+  // bodies instead of rendering Markdown again. Keyed on the whole source (its digest is
+  // known without reading the file), not the body alone, which would need a read.
+  std::string post_body(const Post& post, const std::optional<Digest>& digest) const {
+    auto render = [&] {
+      const std::string text = read_source(post.source->path, digest);
+      const Document doc = split_front_matter(text, post.source->path.string());
+      return markdown(doc.body);
+    };
+    if (!memo_.caching()) return render();
+    return memo_.run(
+        kPostBodyStep, [&](Inputs& in) { in.digest("source", *digest).text("engine", engine_); },
+        render, post.source->rel);
+  }
+
   void write_post(const Post& post) {
     const size_t index = static_cast<size_t>(&post - posts_.data());
     const std::optional<Digest> digest =
         memo_.caching() ? std::optional<Digest>(post_digest_[index]) : std::nullopt;
-    std::string html = memo_.run(
+    emit(
         kPostStep,
         [&](Inputs& in) {
           // The slug too: the page shows its URL, and two files may hold the same text.
           in.digest("source", *digest).text("slug", post.source->slug);
           add_page_inputs(in, post_key_);
         },
-        [&] {
-          const std::string text = read_source(post.source->path, digest);
-          const Document doc = split_front_matter(text, post.source->path.string());
-          return renderer_.post(chrome_, post, markdown(doc.body), taglist(post));
-        },
+        "posts/" + post.source->slug + "/index.html",
+        [&] { return renderer_.post(chrome_, post, post_body(post, digest), taglist(post)); },
         post.source->rel);
-    out_.write("posts/" + post.source->slug + "/index.html", html);
   }
 
   void write_home() {
@@ -261,7 +287,7 @@ class SiteBuild {
     std::vector<const Post*> newest;
     for (size_t i = 0; i < shown; ++i) newest.push_back(&posts_[i]);
     std::optional<Digest> index_digest;  // set when caching
-    std::string html = memo_.run(
+    emit(
         kHomeStep,
         [&](Inputs& in) {
           if (has_index) {
@@ -274,6 +300,7 @@ class SiteBuild {
               .integer("total", static_cast<int64_t>(posts_.size()));
           add_page_inputs(in, layout_key("index"));
         },
+        "index.html",
         [&] {
           std::string title = "Home", intro;
           if (has_index) {
@@ -288,22 +315,23 @@ class SiteBuild {
                                 [&](const Post& post) { return taglist(post); });
         },
         "_index.md");
-    out_.write("index.html", html);
   }
 
+  // Tag pages, the tag index and the feed depend only on the listed posts' front matter
+  // (and the layouts): a body-only edit leaves their keys, so they are skipped.
   void write_tag(const TagGroup& group) {
-    std::string html = memo_.run(
+    emit(
         kTagStep,
         [&](Inputs& in) {
           in.text("name", group.name).digest("posts", listing_digest(group.posts));
           add_page_inputs(in, tag_key_);
         },
-        [&] { return renderer_.tag(chrome_, group); }, "tags/" + group.slug);
-    out_.write("tags/" + group.slug + "/index.html", html);
+        "tags/" + group.slug + "/index.html", [&] { return renderer_.tag(chrome_, group); },
+        "tags/" + group.slug);
   }
 
   void write_tags_index() {
-    std::string html = memo_.run(
+    emit(
         kTagsStep,
         [&](Inputs& in) {
           sitecache::KeyBuilder list("sitegen.tags", 1);
@@ -314,22 +342,20 @@ class SiteBuild {
           in.digest("tags", list.finish());
           add_page_inputs(in, layout_key("tags"));
         },
-        [&] { return renderer_.tags(chrome_, tags_); }, "tags");
-    out_.write("tags/index.html", html);
+        "tags/index.html", [&] { return renderer_.tags(chrome_, tags_); }, "tags");
   }
 
   void write_feed() {
     const size_t shown = std::min(posts_.size(), static_cast<size_t>(site_.feed_size));
     std::vector<const Post*> newest;
     for (size_t i = 0; i < shown; ++i) newest.push_back(&posts_[i]);
-    std::string xml = memo_.run(
+    emit(
         kFeedStep,
         [&](Inputs& in) {
           in.digest("posts", listing_digest(newest));
           add_page_inputs(in, layout_key("rss"));
         },
-        [&] { return renderer_.feed(newest); }, "index.xml");
-    out_.write("index.xml", xml);
+        "index.xml", [&] { return renderer_.feed(newest); }, "index.xml");
   }
 
   const SiteSpec& spec_;

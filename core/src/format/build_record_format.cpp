@@ -26,7 +26,10 @@ constexpr size_t kHeaderSize = kCountersAt + counters_size(kBuildRecordFormatVer
 constexpr size_t kStepSize = 4 + 8 * 4;
 constexpr size_t kUseSize = 4 * 9 + 8 + 4;
 constexpr size_t kInputSize = 4 + 8;
-constexpr size_t kOutputSize = 4 + 4 + 16 + 8 * 3;
+// An output row: 48 bytes up to version 3, 56 from version 4 (ctime_ns added).
+constexpr size_t output_size(uint8_t version) {
+  return version < 4 ? 4 + 4 + 16 + 8 * 3 : 4 + 4 + 16 + 8 * 4;
+}
 constexpr size_t kIndexSize = 8 + 4 + 4;
 constexpr uint32_t kFlagHit = 1;
 
@@ -197,6 +200,7 @@ std::string encode_build_record(const BuildRecord& r) {
       w.put(o.size);
       w.put(o.mtime_ns);
       w.put(o.inode);
+      w.put(o.ctime_ns);
     }
   }
   std::vector<std::pair<uint64_t, uint32_t>> index;
@@ -225,10 +229,11 @@ Status BuildRecordView::validate() {
     return corrupt("not a binary build record");
   }
   const auto version = static_cast<uint8_t>(bytes_[4]);
-  if (version != kBuildRecordFormatVersion && version != 2) {
+  if (version < 2 || version > kBuildRecordFormatVersion) {
     return corrupt("format version " + std::to_string(version));
   }
   tables_at_ = kCountersAt + counters_size(version);
+  output_size_ = output_size(version);
   const size_t header_size = tables_at_ + kTablesSize;
   if (bytes_.size() < header_size + 8) return corrupt("too short");
   const size_t body = bytes_.size() - 8;
@@ -245,7 +250,7 @@ Status BuildRecordView::validate() {
   const uint64_t expected = uint64_t{header_size} + 4 * (uint64_t{string_count_} + 1) +
                             string_bytes + uint64_t{kStepSize} * step_count_ +
                             uint64_t{kUseSize} * use_count_ + uint64_t{kInputSize} * input_count_ +
-                            uint64_t{kOutputSize} * output_count_ +
+                            uint64_t{output_size_} * output_count_ +
                             uint64_t{kIndexSize} * use_count_;
   if (expected != body) return corrupt("sections do not add up to its size");
   offsets_at_ = header_size;
@@ -254,7 +259,7 @@ Status BuildRecordView::validate() {
   uses_at_ = steps_at_ + kStepSize * step_count_;
   inputs_at_ = uses_at_ + kUseSize * use_count_;
   outputs_at_ = inputs_at_ + kInputSize * input_count_;
-  index_at_ = outputs_at_ + kOutputSize * output_count_;
+  index_at_ = outputs_at_ + output_size_ * output_count_;
 
   uint32_t previous = 0;
   for (size_t i = 0; i <= string_count_; ++i) {
@@ -293,7 +298,7 @@ Status BuildRecordView::validate() {
     if (!is_string(inputs_at_ + kInputSize * i)) return corrupt("input name out of range");
   }
   for (size_t i = 0; i < output_count_; ++i) {
-    if (!is_string(outputs_at_ + kOutputSize * i)) return corrupt("output path out of range");
+    if (!is_string(outputs_at_ + output_size_ * i)) return corrupt("output path out of range");
   }
   std::pair<uint64_t, uint32_t> last{0, 0};
   for (size_t i = 0; i < use_count_; ++i) {
@@ -339,7 +344,7 @@ BuildRecordView::Input BuildRecordView::input(size_t index) const {
 }
 
 RecordedOutput BuildRecordView::output(size_t index) const {
-  const size_t at = outputs_at_ + kOutputSize * index;
+  const size_t at = outputs_at_ + output_size_ * index;
   RecordedOutput o;
   o.path = std::string(string(load<uint32_t>(bytes_, at)));
   o.mode = load<uint32_t>(bytes_, at + 4);
@@ -347,6 +352,8 @@ RecordedOutput BuildRecordView::output(size_t index) const {
   o.size = load<uint64_t>(bytes_, at + 24);
   o.mtime_ns = load<int64_t>(bytes_, at + 32);
   o.inode = load<uint64_t>(bytes_, at + 40);
+  // Records before version 4 have no change time: 0, which no file matches.
+  o.ctime_ns = output_size_ > 48 ? load<int64_t>(bytes_, at + 48) : 0;
   return o;
 }
 

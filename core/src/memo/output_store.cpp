@@ -158,6 +158,7 @@ Result<RecordedOutput> record_output(const fs::path& path, const Digest& digest)
   out.size = signature->size;
   out.mtime_ns = signature->mtime_ns;
   out.inode = signature->inode;
+  out.ctime_ns = signature->ctime_ns;
   out.mode = signature->mode;
   return out;
 }
