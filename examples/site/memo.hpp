@@ -17,6 +17,8 @@ class Memo {
   explicit Memo(sitecache::Cache* cache) : cache_(cache) {}
 
   bool caching() const { return cache_ != nullptr; }
+  // The cache (not owned), null when not caching: for plain-key entries of the site.
+  sitecache::Cache* cache() const { return cache_; }
 
   // The output of `render` for `step` over the inputs `add_inputs` declares (called only
   // when caching). Throws std::runtime_error when an input cannot be read or the cache

@@ -8,6 +8,7 @@
 
 #include "content.hpp"
 #include "front_matter.hpp"
+#include "front_matter_index.hpp"
 #include "highlight.hpp"
 #include "markdown.hpp"
 #include "output.hpp"
@@ -107,19 +108,44 @@ class SiteBuild {
     return parse_front_matter(doc.front_matter, name, doc.front_matter_line);
   }
 
-  FrontMatter front_matter_of(size_t i) {
+  // The key of this content folder's front-matter index (front_matter_index.hpp).
+  std::string front_matter_index_key() const {
+    sitecache::KeyBuilder key("sitegen.front-matter-index", 1);
+    key.add_string(fs::absolute(spec_.content_dir).lexically_normal().string());
+    key.add_string(kFrontMatterStep.name).add_uint(kFrontMatterStep.version);
+    return "sitegen:fm-index:" + key.finish().hex();
+  }
+
+  // Source i's front matter; when caching, also its digest and encoded form (digests_,
+  // encoded_fms_): from the index when its row still has the source's digest, else
+  // through the front-matter step.
+  FrontMatter front_matter_of(size_t i, const FrontMatterIndex* index) {
     const SourceFile& source = sources_[i];
     if (memo_.caching()) {
       const Digest digest = digest_of(source.path);
       digests_[i] = digest;
+      if (index) {
+        if (std::optional<std::string_view> row = index->find(source.rel, digest)) {
+          if (std::optional<FrontMatter> fm = decode_front_matter(*row)) {
+            encoded_fms_[i] = std::string(*row);
+            return std::move(*fm);
+          }
+        }
+      }
       std::string encoded = memo_.run(
           kFrontMatterStep, [&](Inputs& in) { in.digest("source", digest); },
           [&] {
             return encode_front_matter(parse_source(read_source(source.path, digest), source));
           },
           source.rel);
-      if (std::optional<FrontMatter> fm = decode_front_matter(encoded)) return std::move(*fm);
+      if (std::optional<FrontMatter> fm = decode_front_matter(encoded)) {
+        encoded_fms_[i] = std::move(encoded);
+        return std::move(*fm);
+      }
       // Not this build's format (a foreign writer under the same key): read the page.
+      FrontMatter fm = parse_source(read_source(source.path, digest), source);
+      encoded_fms_[i] = encode_front_matter(fm);
+      return fm;
     }
     return parse_source(read_file(source.path), source);
   }
@@ -135,7 +161,20 @@ class SiteBuild {
     }
     std::vector<FrontMatter> fms(sources_.size());
     digests_.assign(sources_.size(), Digest{});
-    parallel_for(sources_.size(), spec_.jobs, [&](size_t i) { fms[i] = front_matter_of(i); });
+    encoded_fms_.assign(sources_.size(), std::string());
+    std::optional<FrontMatterIndex> index;
+    if (memo_.caching()) index = FrontMatterIndex::load(*memo_.cache(), front_matter_index_key());
+    const FrontMatterIndex* found = index ? &*index : nullptr;
+    parallel_for(sources_.size(), spec_.jobs,
+                 [&](size_t i) { fms[i] = front_matter_of(i, found); });
+    if (index) {
+      std::vector<FrontMatterIndex::Row> rows(sources_.size());
+      for (size_t i = 0; i < sources_.size(); ++i) {
+        rows[i] = {sources_[i].rel, digests_[i], std::move(encoded_fms_[i])};
+      }
+      index->save(*memo_.cache(), rows);
+      encoded_fms_.clear();
+    }
 
     for (size_t i = 0; i < sources_.size(); ++i) {
       if (fms[i].draft) continue;
@@ -372,10 +411,11 @@ class SiteBuild {
   Chrome chrome_;
 
   std::vector<SourceFile> sources_;
-  std::vector<Digest> digests_;      // per source; filled when caching
-  std::vector<Post> posts_;          // published, newest first
-  std::vector<Digest> post_digest_;  // per post, parallel to posts_
-  std::vector<TagGroup> tags_;       // by slug
+  std::vector<Digest> digests_;           // per source; filled when caching
+  std::vector<std::string> encoded_fms_;  // per source, while load_posts runs when caching
+  std::vector<Post> posts_;               // published, newest first
+  std::vector<Digest> post_digest_;       // per post, parallel to posts_
+  std::vector<TagGroup> tags_;            // by slug
 };
 
 }  // namespace

@@ -5,7 +5,9 @@
 //
 // Steps (bump a version when the code producing that step's output changes):
 //   front-matter  source digest -> the page's front matter, serialized; a warm build
-//                 learns every page's metadata without reading the page
+//                 learns every page's metadata without reading the page, all pages at
+//                 once from the front-matter index (front_matter_index.hpp), which only
+//                 the pages whose digest it lacks fall back from
 //   post-body     source digest, engines -> the Markdown body as HTML (the inner layer:
 //                 a layout or partial edit re-applies templates to cached bodies)
 //   post-page     source digest, slug, layouts and partials, site settings, engines ->

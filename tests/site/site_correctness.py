@@ -138,6 +138,11 @@ class Harness:
         return os.path.join(self.posts, "post-%05d.md" % n)
 
 
+# A build that changes some page's source rewrites the front-matter index, a plain cache
+# entry: the record shows its put as a miss of the "get" that read it first.
+INDEX = {"get": 1}
+
+
 def expect_misses(step, stats, expected):
     got = {name: c["misses"] for name, c in stats["steps"].items() if c["misses"]}
     if got != expected or stats["misses"] != sum(expected.values()):
@@ -185,7 +190,7 @@ def main():
         rewrite(h.post(10), lambda t: t + "\nOne more paragraph, added by the test.\n")
         stats = h.build("edit one page's text")
         expect_misses("edit one page's text", stats,
-                      {"front-matter": 1, "post-body": 1, "post-page": 1})
+                      dict(INDEX, **{"front-matter": 1, "post-body": 1, "post-page": 1}))
         if stats["written"] != 1:
             raise Failure("edit one page's text: %d files written, expected 1" % stats["written"])
 
@@ -198,10 +203,10 @@ def main():
                                                     t, count=1, flags=re.M),
                                              count=1, flags=re.M))
         stats = h.build("edit one page's front matter")
-        expect_misses("edit one page's front matter", stats, {
+        expect_misses("edit one page's front matter", stats, dict(INDEX, **{
             "front-matter": 1, "post-body": 1, "post-page": 1, "fragment:taglist": 1,
             "tags-index": 1,
-            "tag-page": len({slug(t) for t in old_tags} | {slug(t) for t in new_tags})})
+            "tag-page": len({slug(t) for t in old_tags} | {slug(t) for t in new_tags})}))
 
         # Front matter only, one tag swapped for a new one: the tag pages the post left and
         # joined, and every tag page listing it (its front matter is in their keys).
@@ -210,9 +215,9 @@ def main():
                                              'tags = %s' % json.dumps(old_tags[1:] + ["fm-only"]),
                                              t, count=1, flags=re.M))
         stats = h.build("edit one page's tags only")
-        expect_misses("edit one page's tags only", stats, {
+        expect_misses("edit one page's tags only", stats, dict(INDEX, **{
             "front-matter": 1, "post-body": 1, "post-page": 1, "fragment:taglist": 1,
-            "tags-index": 1, "tag-page": len({slug(t) for t in old_tags} | {"fm-only"})})
+            "tags-index": 1, "tag-page": len({slug(t) for t in old_tags} | {"fm-only"})}))
 
         # A partial and a layout: every HTML page changes, no code block is highlighted again.
         published = stats["posts"]
