@@ -279,18 +279,30 @@ def chart(args, all_results):
     fig, axes = plt.subplots(1, len(args.sizes), figsize=(6 * len(args.sizes), 4.2),
                              squeeze=False)
     for ax, pages in zip(axes[0], args.sizes):
-        rows = [(label, all_results[pages][key]["median_s"]) for key, label, _ in SCENARIOS
-                if key in all_results[pages]]
+        rows = [(label, all_results[pages][key]["median_s"], all_results[pages][key].get("cpu_s"))
+                for key, label, _ in SCENARIOS if key in all_results[pages]]
         labels = [r[0] for r in rows][::-1]
-        values = [r[1] for r in rows][::-1]
-        bars = ax.barh(labels, values, color="#4a7ab5")
+        walls = [r[1] for r in rows][::-1]
+        cpus = [r[2] or 0 for r in rows][::-1]
+        ys = list(range(len(rows)))
+        height = 0.4
+        bars = ax.barh([y + height / 2 for y in ys], walls, height, color="#4a7ab5",
+                       label="wall")
+        cpu_bars = ax.barh([y - height / 2 for y in ys], cpus, height, color="#e0a040",
+                           label="CPU (user+sys)")
+        ax.set_yticks(ys)
+        ax.set_yticklabels(labels)
         ax.set_xscale("log")
-        ax.set_xlabel("median wall time, s (log scale)")
+        ax.set_xlabel("median time, s (log scale)")
         ax.set_title("{:,} pages".format(pages))
-        for bar, v in zip(bars, values):
-            ax.text(v, bar.get_y() + bar.get_height() / 2, " " + fmt_s(v), va="center",
-                    fontsize=8)
-        ax.set_xlim(right=max(values) * 4)
+        for group in (bars, cpu_bars):
+            for bar in group:
+                v = bar.get_width()
+                if v > 0:
+                    ax.text(v, bar.get_y() + bar.get_height() / 2, " " + fmt_s(v), va="center",
+                            fontsize=7)
+        ax.set_xlim(left=min(v for v in walls + cpus if v > 0) / 2, right=max(walls) * 4)
+        ax.legend(loc="lower right", fontsize=8)
     fig.suptitle("sitegen with sitecache: build times")
     fig.tight_layout()
     fig.savefig(args.chart, dpi=110)
