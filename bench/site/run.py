@@ -12,12 +12,15 @@ run and on the same content:
   dummy backend   SITECACHE_DISABLE=1: every cache is the dummy backend, so this is the
                   cost of the cache machinery itself (keys, file hashing, records)
   cp -r floor     copying the finished public/ tree: the cost of writing the files at all
+  stat floor      `find -printf` of size, mtime and inode over every input (content,
+                  templates) and output (public/) file: the least any warm build must do
   hugo            Hugo on the same content and its own layouts (when installed)
 
 "clean" scenarios start from an empty output folder (a from-scratch build: no cache,
 cold, dummy, cp -r, hugo); "kept" ones build into the folder the previous build left
 (the edit loop: the warm ones). Each figure is the median wall time of --runs runs,
-with the peak RSS (max over runs, /usr/bin/time %M). Ratios are "no cache" time divided
+with the median CPU time (user + sys, /usr/bin/time %U %S: on a loaded machine the wall
+time is noisy, the CPU time much less) and the peak RSS (max over runs, %M). Ratios are "no cache" time divided
 by the scenario's time (> 1: faster than rendering everything).
 
 Writes bench/site/results.md (the Markdown table, also printed) and bench/site/chart.png.
@@ -50,6 +53,7 @@ SCENARIOS = [
     ("edit_layout", "warm, layout edited", "kept"),
     ("dummy", "dummy backend", "clean"),
     ("copy", "cp -r floor", "clean"),
+    ("stat", "stat floor (find)", "kept"),
     ("hugo", "hugo", "clean"),
 ]
 
@@ -90,22 +94,23 @@ def parse_args():
 
 
 def timed(cmd, cwd, env=None):
-    """Runs cmd; returns (wall seconds, peak RSS in KiB). The wall time is taken here
-    (/usr/bin/time only has 10 ms resolution), the RSS from /usr/bin/time -f %M."""
+    """Runs cmd; returns (wall seconds, peak RSS in KiB, CPU seconds). The wall time is
+    taken here (/usr/bin/time only has 10 ms resolution), the RSS and the CPU time (user +
+    sys) from /usr/bin/time -f "%M %U %S"."""
     # Write back what the previous run and the untimed setup (an rm -rf of 10,000 files)
     # left dirty, so that this run is not charged for it: without this the clean
     # scenarios of the 10,000-page site varied by 2-3x from run to run.
     os.sync()
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
-        full = ["/usr/bin/time", "-f", "%M", "-o", out.name] + cmd
+        full = ["/usr/bin/time", "-f", "%M %U %S", "-o", out.name] + cmd
         start = time.perf_counter()
         proc = subprocess.run(full, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
         wall = time.perf_counter() - start
         if proc.returncode != 0:
             sys.exit("failed: %s\n%s" % (" ".join(cmd), proc.stderr))
-        rss = out.read().split()[-1]
-    return wall, int(rss)
+        rss, user, system = out.read().split()[-3:]
+    return wall, int(rss), float(user) + float(system)
 
 
 class Site:
@@ -172,6 +177,9 @@ class Site:
                                 env=dict(os.environ, SITECACHE_DISABLE="1"))
         if key == "copy":
             return timed(["cp", "-r", self.out, self.fresh_out()], self.dir)
+        if key == "stat":
+            return timed(["find", os.path.join(self.dir, "content"), self.templates, self.out,
+                          "-printf", "%p %s %T@ %i\n"], self.dir)
         if key == "hugo":
             hugo = shutil.which("hugo")
             if not hugo or self.args.no_hugo:
@@ -198,8 +206,11 @@ def run_size(args, work, pages, runs):
         if samples:
             results[key] = {"median_s": statistics.median(s[0] for s in samples),
                             "peak_rss_kb": max(s[1] for s in samples),
-                            "runs": [s[0] for s in samples]}
-        shown = "%.3f s" % results[key]["median_s"] if key in results else "skipped"
+                            "cpu_s": statistics.median(s[2] for s in samples),
+                            "runs": [s[0] for s in samples],
+                            "cpu_runs": [s[2] for s in samples]}
+        shown = ("%.3f s wall, %.3f s CPU" % (results[key]["median_s"], results[key]["cpu_s"])
+                 if key in results else "skipped")
         print("  %6d pages  %-22s %s" % (pages, label, shown), flush=True)
     site.remove_fresh()
     return results
@@ -213,8 +224,9 @@ def table(args, all_results):
     head = "| scenario | output |"
     rule = "|---|---|"
     for pages, runs in zip(args.sizes, args.runs):
-        head += " %s pages: median s (runs) | vs no cache | peak RSS MiB |" % "{:,}".format(pages)
-        rule += "---:|---:|---:|"
+        head += (" %s pages: median s (runs) | vs no cache | CPU s | CPU vs no cache |"
+                 " peak RSS MiB |" % "{:,}".format(pages))
+        rule += "---:|---:|---:|---:|---:|"
     lines = [head, rule]
     for key, label, out in SCENARIOS:
         row = "| %s | %s |" % (label, out)
@@ -222,13 +234,22 @@ def table(args, all_results):
             r = all_results[pages].get(key)
             base = all_results[pages].get("nocache")
             if not r:
-                row += " n/a | | |"
+                row += " n/a | | | | |"
                 continue
             ratio = base["median_s"] / r["median_s"] if base and r["median_s"] > 0 else 0
-            row += " %s (%d) | %s | %.0f |" % (fmt_s(r["median_s"]), len(r["runs"]),
-                                               "%.1fx" % ratio if ratio else "",
-                                               r["peak_rss_kb"] / 1024)
+            cpu_ratio = base["cpu_s"] / r["cpu_s"] if base and r["cpu_s"] > 0 else 0
+            row += " %s (%d) | %s | %s | %s | %.0f |" % (
+                fmt_s(r["median_s"]), len(r["runs"]), "%.1fx" % ratio if ratio else "",
+                fmt_s(r["cpu_s"]), "%.1fx" % cpu_ratio if cpu_ratio else "",
+                r["peak_rss_kb"] / 1024)
         lines.append(row)
+    for pages in args.sizes:
+        r = all_results[pages]
+        if "warm" in r and "stat" in r:
+            lines.append("")
+            lines.append("%s pages: warm, no change is %.1fx the stat floor (wall), %.1fx (CPU)."
+                         % ("{:,}".format(pages), r["warm"]["median_s"] / r["stat"]["median_s"],
+                            r["warm"]["cpu_s"] / max(r["stat"]["cpu_s"], 0.01)))
     return "\n".join(lines)
 
 
@@ -258,18 +279,30 @@ def chart(args, all_results):
     fig, axes = plt.subplots(1, len(args.sizes), figsize=(6 * len(args.sizes), 4.2),
                              squeeze=False)
     for ax, pages in zip(axes[0], args.sizes):
-        rows = [(label, all_results[pages][key]["median_s"]) for key, label, _ in SCENARIOS
-                if key in all_results[pages]]
+        rows = [(label, all_results[pages][key]["median_s"], all_results[pages][key].get("cpu_s"))
+                for key, label, _ in SCENARIOS if key in all_results[pages]]
         labels = [r[0] for r in rows][::-1]
-        values = [r[1] for r in rows][::-1]
-        bars = ax.barh(labels, values, color="#4a7ab5")
+        walls = [r[1] for r in rows][::-1]
+        cpus = [r[2] or 0 for r in rows][::-1]
+        ys = list(range(len(rows)))
+        height = 0.4
+        bars = ax.barh([y + height / 2 for y in ys], walls, height, color="#4a7ab5",
+                       label="wall")
+        cpu_bars = ax.barh([y - height / 2 for y in ys], cpus, height, color="#e0a040",
+                           label="CPU (user+sys)")
+        ax.set_yticks(ys)
+        ax.set_yticklabels(labels)
         ax.set_xscale("log")
-        ax.set_xlabel("median wall time, s (log scale)")
+        ax.set_xlabel("median time, s (log scale)")
         ax.set_title("{:,} pages".format(pages))
-        for bar, v in zip(bars, values):
-            ax.text(v, bar.get_y() + bar.get_height() / 2, " " + fmt_s(v), va="center",
-                    fontsize=8)
-        ax.set_xlim(right=max(values) * 4)
+        for group in (bars, cpu_bars):
+            for bar in group:
+                v = bar.get_width()
+                if v > 0:
+                    ax.text(v, bar.get_y() + bar.get_height() / 2, " " + fmt_s(v), va="center",
+                            fontsize=7)
+        ax.set_xlim(left=min(v for v in walls + cpus if v > 0) / 2, right=max(walls) * 4)
+        ax.legend(loc="lower right", fontsize=8)
     fig.suptitle("sitegen with sitecache: build times")
     fig.tight_layout()
     fig.savefig(args.chart, dpi=110)

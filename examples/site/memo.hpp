@@ -3,6 +3,7 @@
 #ifndef SITEGEN_MEMO_HPP
 #define SITEGEN_MEMO_HPP
 
+#include <filesystem>
 #include <functional>
 #include <sitecache/sitecache.hpp>
 #include <string>
@@ -16,6 +17,8 @@ class Memo {
   explicit Memo(sitecache::Cache* cache) : cache_(cache) {}
 
   bool caching() const { return cache_ != nullptr; }
+  // The cache (not owned), null when not caching: for plain-key entries of the site.
+  sitecache::Cache* cache() const { return cache_; }
 
   // The output of `render` for `step` over the inputs `add_inputs` declares (called only
   // when caching). Throws std::runtime_error when an input cannot be read or the cache
@@ -23,6 +26,17 @@ class Memo {
   std::string run(const sitecache::Step& step,
                   const std::function<void(sitecache::Inputs&)>& add_inputs,
                   const std::function<std::string()>& render, std::string_view slot = {}) const;
+
+  // Makes the file `output` hold render()'s output for `step` over the inputs
+  // `add_inputs` declares, through Cache::produce_file (only when caching): inside a
+  // build session an output the previous build left unchanged (same key, same stat
+  // signature) is skipped without a cache read; one deleted or edited by hand is restored
+  // from the cache; a miss renders and writes. Returns how many files were written (0 or
+  // 1). Throws std::runtime_error like run(); exceptions from `render` propagate.
+  uint64_t produce(const sitecache::Step& step,
+                   const std::function<void(sitecache::Inputs&)>& add_inputs,
+                   const std::filesystem::path& output, const std::function<std::string()>& render,
+                   std::string_view slot) const;
 
   // Fragment caching (sitecache::fragment) of `render` under `name` and `vary_on`.
   template <class Render, sitecache::Hashable... VaryOn>

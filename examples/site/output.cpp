@@ -1,11 +1,13 @@
 #include "output.hpp"
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 
@@ -44,6 +46,32 @@ void write_atomically(const fs::path& path, std::string_view content) {
   }
 }
 
+// Calls visit(path, is_directory) for everything below `dir`, parents before children,
+// with readdir's file type (no stat per entry unless the file system leaves it unknown):
+// std::filesystem's iterator built a path object per entry, a sixth of a warm build's
+// CPU time at 10,000 pages. A symbolic link is not a directory. Throws
+// std::runtime_error naming a folder that cannot be read.
+void walk(std::string& dir, const std::function<void(const std::string&, bool)>& visit) {
+  std::unique_ptr<DIR, int (*)(DIR*)> handle(::opendir(dir.c_str()), &::closedir);
+  if (!handle) throw std::runtime_error(dir + ": " + std::strerror(errno));
+  const size_t length = dir.size();
+  while (const dirent* entry = ::readdir(handle.get())) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    dir.resize(length);
+    dir += '/';
+    dir += name;
+    bool is_dir = entry->d_type == DT_DIR;
+    if (entry->d_type == DT_UNKNOWN) {
+      struct stat st {};
+      is_dir = ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    visit(dir, is_dir);
+    if (is_dir) walk(dir, visit);
+  }
+  dir.resize(length);
+}
+
 }  // namespace
 
 OutputTree::OutputTree(fs::path root, const std::vector<fs::path>& keep,
@@ -78,12 +106,16 @@ bool OutputTree::holds_exactly(const fs::path& path, std::string_view content) c
   }
 }
 
-void OutputTree::write(const std::string& rel, std::string_view content) {
+fs::path OutputTree::claim(const std::string& rel) {
   {
     std::lock_guard lock(mutex_);
     if (!produced_.insert(rel).second) throw std::logic_error("two pages write " + rel);
   }
-  const fs::path path = root_ / rel;
+  return root_ / rel;
+}
+
+void OutputTree::write(const std::string& rel, std::string_view content) {
+  const fs::path path = claim(rel);
   if (holds_exactly(path, content)) return;
   fs::create_directories(path.parent_path());
   write_atomically(path, content);
@@ -111,20 +143,18 @@ size_t OutputTree::remove_stale() {
         kept.insert(rel.substr(0, slash));
       }
     }
-    // Every path the iterator yields starts with root_ + separator.
-    const size_t prefix = (root_ / "").native().size();
-    auto relative = [&](const fs::path& path) {
-      const std::string& native = path.native();
-      return std::string_view(native).substr(std::min(prefix, native.size()));
-    };
-    for (auto it = fs::recursive_directory_iterator(root_);
-         it != fs::recursive_directory_iterator(); ++it) {
-      if (it->is_directory() && !it->is_symlink()) {
-        if (!kept.contains(relative(it->path()))) folders.push_back(it->path());
-      } else if (!produced_.contains(relative(it->path()))) {
-        stale.push_back(it->path());
+    // Every path walk() yields starts with root + '/'.
+    std::string root = root_.native();
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+    const size_t prefix = root.size() + 1;
+    walk(root, [&](const std::string& path, bool is_dir) {
+      const std::string_view rel = std::string_view(path).substr(prefix);
+      if (is_dir) {
+        if (!kept.contains(rel)) folders.emplace_back(path);
+      } else if (!produced_.contains(rel)) {
+        stale.emplace_back(path);
       }
-    }
+    });
   }
   for (const fs::path& path : stale) fs::remove(path);
   // Deepest first, so a folder emptied by its children's removal goes too.

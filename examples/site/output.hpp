@@ -30,6 +30,13 @@ class OutputTree {
   // `rel` in a build are a logic_error.
   void write(const std::string& rel, std::string_view content);
 
+  // Names root/rel as produced by this build without writing it (a caller that writes
+  // the file itself, e.g. through Cache::produce_file) and returns that path. Thread-safe;
+  // a second claim or write of one `rel` in a build is a logic_error.
+  std::filesystem::path claim(const std::string& rel);
+  // Counts `files` written by the caller of claim() into written().
+  void count_written(uint64_t files) { written_ += files; }
+
   // Deletes every file under root that no write() of this build named, then the folders
   // left empty. Returns how many files were removed.
   size_t remove_stale();

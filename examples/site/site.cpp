@@ -8,6 +8,7 @@
 
 #include "content.hpp"
 #include "front_matter.hpp"
+#include "front_matter_index.hpp"
 #include "highlight.hpp"
 #include "markdown.hpp"
 #include "output.hpp"
@@ -22,14 +23,16 @@ using sitecache::Step;
 
 namespace {
 
-// Versions of the code behind each step (site.hpp lists the steps).
+// Versions of the code behind each step (site.hpp lists the steps). Version 2 of the page
+// steps: their results are files (Cache::produce_file), no longer strings.
 const Step kFrontMatterStep{"front-matter", 1};
-const Step kPostStep{"post-page", 1};
+const Step kPostBodyStep{"post-body", 1};
+const Step kPostStep{"post-page", 2};
 const Step kHighlightStep{"highlight", 1};
-const Step kHomeStep{"home", 1};
-const Step kTagStep{"tag-page", 1};
-const Step kTagsStep{"tags-index", 1};
-const Step kFeedStep{"feed", 1};
+const Step kHomeStep{"home", 2};
+const Step kTagStep{"tag-page", 2};
+const Step kTagsStep{"tags-index", 2};
+const Step kFeedStep{"feed", 2};
 // Changes of the page-building code that no single step version covers.
 constexpr const char* kGenerator = "sitegen 1";
 
@@ -108,19 +111,44 @@ class SiteBuild {
     return parse_front_matter(doc.front_matter, name, doc.front_matter_line);
   }
 
-  FrontMatter front_matter_of(size_t i) {
+  // The key of this content folder's front-matter index (front_matter_index.hpp).
+  std::string front_matter_index_key() const {
+    sitecache::KeyBuilder key("sitegen.front-matter-index", 1);
+    key.add_string(fs::absolute(spec_.content_dir).lexically_normal().string());
+    key.add_string(kFrontMatterStep.name).add_uint(kFrontMatterStep.version);
+    return "sitegen:fm-index:" + key.finish().hex();
+  }
+
+  // Source i's front matter; when caching, also its digest and encoded form (digests_,
+  // encoded_fms_): from the index when its row still has the source's digest, else
+  // through the front-matter step.
+  FrontMatter front_matter_of(size_t i, const FrontMatterIndex* index) {
     const SourceFile& source = sources_[i];
     if (memo_.caching()) {
       const Digest digest = digest_of(source.path);
       digests_[i] = digest;
+      if (index) {
+        if (std::optional<std::string_view> row = index->find(source.rel, digest)) {
+          if (std::optional<FrontMatter> fm = decode_front_matter(*row)) {
+            encoded_fms_[i] = std::string(*row);
+            return std::move(*fm);
+          }
+        }
+      }
       std::string encoded = memo_.run(
           kFrontMatterStep, [&](Inputs& in) { in.digest("source", digest); },
           [&] {
             return encode_front_matter(parse_source(read_source(source.path, digest), source));
           },
           source.rel);
-      if (std::optional<FrontMatter> fm = decode_front_matter(encoded)) return std::move(*fm);
+      if (std::optional<FrontMatter> fm = decode_front_matter(encoded)) {
+        encoded_fms_[i] = std::move(encoded);
+        return std::move(*fm);
+      }
       // Not this build's format (a foreign writer under the same key): read the page.
+      FrontMatter fm = parse_source(read_source(source.path, digest), source);
+      encoded_fms_[i] = encode_front_matter(fm);
+      return fm;
     }
     return parse_source(read_file(source.path), source);
   }
@@ -136,10 +164,22 @@ class SiteBuild {
     }
     std::vector<FrontMatter> fms(sources_.size());
     digests_.assign(sources_.size(), Digest{});
+    encoded_fms_.assign(sources_.size(), std::string());
+    std::optional<FrontMatterIndex> index;
+    if (memo_.caching()) index = FrontMatterIndex::load(*memo_.cache(), front_matter_index_key());
+    const FrontMatterIndex* found = index ? &*index : nullptr;
     parallel_for(sources_.size(), spec_.jobs, [&](size_t i) {
-      fms[i] = front_matter_of(i);
+      fms[i] = front_matter_of(i, found);
       if (spec_.item_done) spec_.item_done(BuildPhase::reading, sources_.size());
     });
+    if (index) {
+      std::vector<FrontMatterIndex::Row> rows(sources_.size());
+      for (size_t i = 0; i < sources_.size(); ++i) {
+        rows[i] = {sources_[i].rel, digests_[i], std::move(encoded_fms_[i])};
+      }
+      index->save(*memo_.cache(), rows);
+      encoded_fms_.clear();
+    }
 
     for (size_t i = 0; i < sources_.size(); ++i) {
       if (fms[i].draft) continue;
@@ -239,24 +279,48 @@ class SiteBuild {
         templates_.partial_text("taglist"), post.fm.tags);
   }
 
+  // Makes out_/rel hold render()'s output. When caching, through Cache::produce_file: an
+  // output the previous build left as it is costs one stat and no cache read.
+  void emit(const Step& step, const std::function<void(Inputs&)>& add_inputs,
+            const std::string& rel, const std::function<std::string()>& render,
+            std::string_view slot) {
+    if (!memo_.caching()) {
+      out_.write(rel, render());
+      return;
+    }
+    out_.count_written(memo_.produce(step, add_inputs, out_.claim(rel), render, slot));
+  }
+
+  // The page's Markdown body as HTML, code highlighted: the inner layer of a post page,
+  // cached on its own so that a layout or partial edit re-applies the templates to cached
+  // bodies instead of rendering Markdown again. Keyed on the whole source (its digest is
+  // known without reading the file), not the body alone, which would need a read.
+  std::string post_body(const Post& post, const std::optional<Digest>& digest) const {
+    auto render = [&] {
+      const std::string text = read_source(post.source->path, digest);
+      const Document doc = split_front_matter(text, post.source->path.string());
+      return markdown(doc.body);
+    };
+    if (!memo_.caching()) return render();
+    return memo_.run(
+        kPostBodyStep, [&](Inputs& in) { in.digest("source", *digest).text("engine", engine_); },
+        render, post.source->rel);
+  }
+
   void write_post(const Post& post) {
     const size_t index = static_cast<size_t>(&post - posts_.data());
     const std::optional<Digest> digest =
         memo_.caching() ? std::optional<Digest>(post_digest_[index]) : std::nullopt;
-    std::string html = memo_.run(
+    emit(
         kPostStep,
         [&](Inputs& in) {
           // The slug too: the page shows its URL, and two files may hold the same text.
           in.digest("source", *digest).text("slug", post.source->slug);
           add_page_inputs(in, post_key_);
         },
-        [&] {
-          const std::string text = read_source(post.source->path, digest);
-          const Document doc = split_front_matter(text, post.source->path.string());
-          return renderer_.post(chrome_, post, markdown(doc.body), taglist(post));
-        },
+        "posts/" + post.source->slug + "/index.html",
+        [&] { return renderer_.post(chrome_, post, post_body(post, digest), taglist(post)); },
         post.source->rel);
-    out_.write("posts/" + post.source->slug + "/index.html", html);
   }
 
   void write_home() {
@@ -267,7 +331,7 @@ class SiteBuild {
     std::vector<const Post*> newest;
     for (size_t i = 0; i < shown; ++i) newest.push_back(&posts_[i]);
     std::optional<Digest> index_digest;  // set when caching
-    std::string html = memo_.run(
+    emit(
         kHomeStep,
         [&](Inputs& in) {
           if (has_index) {
@@ -280,6 +344,7 @@ class SiteBuild {
               .integer("total", static_cast<int64_t>(posts_.size()));
           add_page_inputs(in, layout_key("index"));
         },
+        "index.html",
         [&] {
           std::string title = "Home", intro;
           if (has_index) {
@@ -294,22 +359,23 @@ class SiteBuild {
                                 [&](const Post& post) { return taglist(post); });
         },
         "_index.md");
-    out_.write("index.html", html);
   }
 
+  // Tag pages, the tag index and the feed depend only on the listed posts' front matter
+  // (and the layouts): a body-only edit leaves their keys, so they are skipped.
   void write_tag(const TagGroup& group) {
-    std::string html = memo_.run(
+    emit(
         kTagStep,
         [&](Inputs& in) {
           in.text("name", group.name).digest("posts", listing_digest(group.posts));
           add_page_inputs(in, tag_key_);
         },
-        [&] { return renderer_.tag(chrome_, group); }, "tags/" + group.slug);
-    out_.write("tags/" + group.slug + "/index.html", html);
+        "tags/" + group.slug + "/index.html", [&] { return renderer_.tag(chrome_, group); },
+        "tags/" + group.slug);
   }
 
   void write_tags_index() {
-    std::string html = memo_.run(
+    emit(
         kTagsStep,
         [&](Inputs& in) {
           sitecache::KeyBuilder list("sitegen.tags", 1);
@@ -320,22 +386,20 @@ class SiteBuild {
           in.digest("tags", list.finish());
           add_page_inputs(in, layout_key("tags"));
         },
-        [&] { return renderer_.tags(chrome_, tags_); }, "tags");
-    out_.write("tags/index.html", html);
+        "tags/index.html", [&] { return renderer_.tags(chrome_, tags_); }, "tags");
   }
 
   void write_feed() {
     const size_t shown = std::min(posts_.size(), static_cast<size_t>(site_.feed_size));
     std::vector<const Post*> newest;
     for (size_t i = 0; i < shown; ++i) newest.push_back(&posts_[i]);
-    std::string xml = memo_.run(
+    emit(
         kFeedStep,
         [&](Inputs& in) {
           in.digest("posts", listing_digest(newest));
           add_page_inputs(in, layout_key("rss"));
         },
-        [&] { return renderer_.feed(newest); }, "index.xml");
-    out_.write("index.xml", xml);
+        "index.xml", [&] { return renderer_.feed(newest); }, "index.xml");
   }
 
   const SiteSpec& spec_;
@@ -352,10 +416,11 @@ class SiteBuild {
   Chrome chrome_;
 
   std::vector<SourceFile> sources_;
-  std::vector<Digest> digests_;      // per source; filled when caching
-  std::vector<Post> posts_;          // published, newest first
-  std::vector<Digest> post_digest_;  // per post, parallel to posts_
-  std::vector<TagGroup> tags_;       // by slug
+  std::vector<Digest> digests_;           // per source; filled when caching
+  std::vector<std::string> encoded_fms_;  // per source, while load_posts runs when caching
+  std::vector<Post> posts_;               // published, newest first
+  std::vector<Digest> post_digest_;       // per post, parallel to posts_
+  std::vector<TagGroup> tags_;            // by slug
 };
 
 }  // namespace

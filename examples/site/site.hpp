@@ -1,13 +1,21 @@
 // Site assembly: from the content folder to every output file, each page through a
-// memoized render step.
+// memoized render step whose result is the output file itself (Cache::produce_file): a
+// warm build skips an output the previous build left unchanged by its stat signature,
+// without reading the cache, and restores one deleted or edited by hand.
 //
 // Steps (bump a version when the code producing that step's output changes):
 //   front-matter  source digest -> the page's front matter, serialized; a warm build
-//                 learns every page's metadata without reading the page
-//   post-page     source digest, slug, layouts and partials, site settings, engines -> HTML
+//                 learns every page's metadata without reading the page, all pages at
+//                 once from the front-matter index (front_matter_index.hpp), which only
+//                 the pages whose digest it lacks fall back from
+//   post-body     source digest, engines -> the Markdown body as HTML (the inner layer:
+//                 a layout or partial edit re-applies templates to cached bodies)
+//   post-page     source digest, slug, layouts and partials, site settings, engines ->
+//                 posts/<slug>/index.html (the body from post-body)
 //   highlight     language, code, engine -> highlighted HTML of one code block
 //   home, tag-page, tags-index, feed
-//                 the listed posts' front matter, layouts, site settings -> the page
+//                 the listed posts' front matter, layouts, site settings -> the page;
+//                 a body-only edit leaves their keys alone
 // Fragments: header and footer (partial text, site settings), taglist (partial text,
 // tags).
 #ifndef SITEGEN_SITE_HPP

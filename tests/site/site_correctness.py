@@ -2,8 +2,9 @@
 """End-to-end correctness of sitegen's caching.
 
 Generates a 150-page site with gen-site.py, then walks it through a series of edits (one
-page's text, one page's front matter, a partial, a layout, a deleted page, a new page, a
-copy of a page under another name). After each step it builds twice:
+page's text, one page's front matter, a page's tags only, a partial, the base layout, the
+post layout only, a deleted page, a new page, a copy of a page under another name, and
+outputs deleted or edited by hand). After each step it builds twice:
 
   cached     sitegen with a SQLite cache (sitecache.toml in the temp dir), --jobs 2,
              incrementally into the same output folder every time;
@@ -12,8 +13,9 @@ copy of a page under another name). After each step it builds twice:
 
 The two public/ trees must be identical byte for byte; the first difference fails the test.
 The cache's own accounting (--stats-json) is checked too: no misses when nothing changed,
-exactly the steps a one-page edit invalidates, and no re-highlighting when only templates
-change. Exit status 0 pass, 1 fail, 77 skip (gen-site.py absent).
+exactly the steps a one-page edit invalidates, no Markdown rendered again (post-body, highlight)
+when only templates change, and an output deleted or edited by hand restored from the cache
+(no render) while every other output is skipped by its stat signature. Exit status 0 pass, 1 fail, 77 skip (gen-site.py absent).
 """
 import argparse
 import difflib
@@ -136,11 +138,24 @@ class Harness:
         return os.path.join(self.posts, "post-%05d.md" % n)
 
 
+# A build that changes some page's source rewrites the front-matter index, a plain cache
+# entry: the record shows its put as a miss of the "get" that read it first.
+INDEX = {"get": 1}
+
+
 def expect_misses(step, stats, expected):
     got = {name: c["misses"] for name, c in stats["steps"].items() if c["misses"]}
     if got != expected or stats["misses"] != sum(expected.values()):
         raise Failure("%s: expected misses %s (total %d), got %s (total %d)"
                       % (step, expected, sum(expected.values()), got, stats["misses"]))
+
+
+def expect_templates_only(step, stats, published):
+    """A template edit: every post page again, but no Markdown (post-body, highlight)."""
+    got = {name: c["misses"] for name, c in stats["steps"].items() if c["misses"]}
+    if got.get("post-page") != published or got.get("post-body") or got.get("highlight") \
+            or got.get("front-matter"):
+        raise Failure("%s: unexpected misses %s" % (step, got))
 
 
 def main():
@@ -170,11 +185,12 @@ def main():
         if stats["hits"] == 0 or stats["written"] != 0 or stats["removed"] != 0:
             raise Failure("warm, no change: %s" % stats)
 
-        # Body text only: the page's front matter is re-read (same result) and its page
-        # re-rendered; code blocks, lists and every other page are hits.
+        # Body text only: the page's front matter is re-read (same result), its body and
+        # page re-rendered; code blocks, lists and every other page are hits.
         rewrite(h.post(10), lambda t: t + "\nOne more paragraph, added by the test.\n")
         stats = h.build("edit one page's text")
-        expect_misses("edit one page's text", stats, {"front-matter": 1, "post-page": 1})
+        expect_misses("edit one page's text", stats,
+                      dict(INDEX, **{"front-matter": 1, "post-body": 1, "post-page": 1}))
         if stats["written"] != 1:
             raise Failure("edit one page's text: %d files written, expected 1" % stats["written"])
 
@@ -187,23 +203,45 @@ def main():
                                                     t, count=1, flags=re.M),
                                              count=1, flags=re.M))
         stats = h.build("edit one page's front matter")
-        expect_misses("edit one page's front matter", stats, {
-            "front-matter": 1, "post-page": 1, "fragment:taglist": 1, "tags-index": 1,
-            "tag-page": len({slug(t) for t in old_tags} | {slug(t) for t in new_tags})})
+        expect_misses("edit one page's front matter", stats, dict(INDEX, **{
+            "front-matter": 1, "post-body": 1, "post-page": 1, "fragment:taglist": 1,
+            "tags-index": 1,
+            "tag-page": len({slug(t) for t in old_tags} | {slug(t) for t in new_tags})}))
+
+        # Front matter only, one tag swapped for a new one: the tag pages the post left and
+        # joined, and every tag page listing it (its front matter is in their keys).
+        old_tags = front_matter_tags(h.post(21))
+        rewrite(h.post(21), lambda t: re.sub(r'^tags = \[.*\]$',
+                                             'tags = %s' % json.dumps(old_tags[1:] + ["fm-only"]),
+                                             t, count=1, flags=re.M))
+        stats = h.build("edit one page's tags only")
+        expect_misses("edit one page's tags only", stats, dict(INDEX, **{
+            "front-matter": 1, "post-body": 1, "post-page": 1, "fragment:taglist": 1,
+            "tags-index": 1, "tag-page": len({slug(t) for t in old_tags} | {"fm-only"})}))
 
         # A partial and a layout: every HTML page changes, no code block is highlighted again.
         published = stats["posts"]
         rewrite(os.path.join(h.templates, "partials", "footer.mustache"),
                 lambda t: t.replace("</footer>", "<p>edited footer</p></footer>"))
         stats = h.build("edit a partial")
-        if stats["steps"]["post-page"]["misses"] != published or "highlight" in {
-                n for n, c in stats["steps"].items() if c["misses"]}:
-            raise Failure("edit a partial: unexpected misses %s" % stats["steps"])
+        expect_templates_only("edit a partial", stats, published)
         rewrite(os.path.join(h.templates, "base.mustache"),
                 lambda t: t.replace("<main>", '<main class="edited">'))
         stats = h.build("edit a layout")
-        if stats["steps"]["post-page"]["misses"] != published:
-            raise Failure("edit a layout: unexpected misses %s" % stats["steps"])
+        expect_templates_only("edit a layout", stats, published)
+        if stats["written"] != stats["pages"] - 1:  # all but the feed (no base layout)
+            raise Failure("edit a layout: %d of %d files written" % (stats["written"],
+                                                                     stats["pages"]))
+
+        # The post layout only: every post page, re-applied to cached bodies; the home,
+        # tag and feed pages do not use it and are skipped.
+        rewrite(os.path.join(h.templates, "post.mustache"),
+                lambda t: t.replace("<article>", '<article class="post">'))
+        stats = h.build("edit the post layout only")
+        expect_misses("edit the post layout only", stats, {"post-page": published})
+        if stats["written"] != published:
+            raise Failure("edit the post layout only: %d files written, expected %d"
+                          % (stats["written"], published))
 
         # A deleted page disappears from public/ (and from its tag pages and the lists).
         os.remove(h.post(30))
@@ -225,8 +263,27 @@ def main():
         shutil.copy(h.post(40), os.path.join(h.posts, "copy-of-40.md"))
         stats = h.build("copy a page to a new name")
         misses = {n: c["misses"] for n, c in stats["steps"].items()}
-        if misses.get("post-page") != 1 or misses.get("front-matter"):
+        if misses.get("post-page") != 1 or misses.get("front-matter") or misses.get("post-body"):
             raise Failure("copy a page to a new name: unexpected misses %s" % misses)
+
+        # Outputs deleted or edited by hand: restored from the cache, nothing rendered, and
+        # only those files written (every other output is skipped by its stat signature).
+        deleted = os.path.join(h.cached_out, "posts", "post-00060", "index.html")
+        os.remove(deleted)
+        shutil.rmtree(os.path.join(h.cached_out, "tags", slug(front_matter_tags(h.post(61))[0])))
+        stats = h.build("delete outputs by hand")
+        expect_misses("delete outputs by hand", stats, {})
+        if stats["written"] != 2:
+            raise Failure("delete outputs by hand: %d files written, expected 2"
+                          % stats["written"])
+        with open(os.path.join(h.cached_out, "posts", "post-00070", "index.html"), "a") as f:
+            f.write("<!-- edited by hand -->\n")
+        with open(os.path.join(h.cached_out, "index.xml"), "w") as f:
+            f.write("")
+        stats = h.build("edit outputs by hand")
+        expect_misses("edit outputs by hand", stats, {})
+        if stats["written"] != 2:
+            raise Failure("edit outputs by hand: %d files written, expected 2" % stats["written"])
 
         # An output changed behind sitegen's back, same size and timestamps: the build
         # must notice (stat cache: the change time moved; else the bytes) and restore it.

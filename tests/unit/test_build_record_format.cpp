@@ -39,6 +39,7 @@ BuildRecord sample_record() {
   html.size = 6;
   html.mtime_ns = 1'700'000'000'123'456'789;
   html.inode = 77;
+  html.ctime_ns = 1'700'000'001'000'000'007;
   html.mode = 0644;
   page.outputs = {html};
   page.cost_us = 1234;
@@ -127,7 +128,7 @@ TEST(BuildRecordFormat, ConsistentChecksumButBadFieldsIsRejected) {
     std::memcpy(&n, good.data() + 104, 4);
     return n;
   }();
-  const size_t uses_at = good.size() - 8 - 16 * 3 - 48 * 2 - 12 * 6 - 48 * 3;
+  const size_t uses_at = good.size() - 8 - 16 * 3 - 56 * 2 - 12 * 6 - 48 * 3;
   uint32_t first_key = 0;  // string 0 is the cache name, string 1 the first use's key
   std::memcpy(&first_key, good.data() + uses_at, 4);
   ASSERT_EQ(first_key, 1u) << "the uses table is not where this test expects it";
@@ -154,12 +155,40 @@ TEST(BuildRecordFormat, ConsistentChecksumButBadFieldsIsRejected) {
   }
 }
 
+// The sample record (two outputs) in the version-3 layout: the output rows without
+// ctime_ns. The index (3 uses) and the checksum follow the outputs.
+std::string as_version_three(const BuildRecord& record) {
+  std::string bytes = record.encode();
+  EXPECT_EQ(bytes[4], 4);
+  const size_t outputs_at = bytes.size() - 8 - 16 * 3 - 56 * 2;
+  bytes.erase(outputs_at + 56 + 48, 8);
+  bytes.erase(outputs_at + 48, 8);
+  bytes[4] = 3;
+  reseal(bytes);
+  return bytes;
+}
+
+// Version 3 lacked each output's ctime_ns; its records still decode, with 0 (which no
+// file on disk has, so the next build checks those outputs instead of skipping them).
+TEST(BuildRecordFormat, VersionThreeRecordsStillDecode) {
+  const BuildRecord record = sample_record();
+  Result<BuildRecord> decoded = BuildRecord::decode(as_version_three(record));
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  ASSERT_EQ(decoded->uses.size(), record.uses.size());
+  ASSERT_EQ(decoded->uses[0].outputs.size(), 1u);
+  EXPECT_EQ(decoded->uses[0].outputs[0].ctime_ns, 0);
+  EXPECT_EQ(decoded->uses[0].outputs[0].inode, 77u);
+  EXPECT_EQ(decoded->uses[2].outputs[0].path, record.uses[2].outputs[0].path);
+  Result<BuildRecord> current = BuildRecord::decode(record.encode());
+  ASSERT_TRUE(current.is_ok());
+  EXPECT_EQ(current->uses[0].outputs[0].ctime_ns, record.uses[0].outputs[0].ctime_ns);
+}
+
 // Version 2 lacked rejected:u64 after render_us; its records still decode, with 0.
 TEST(BuildRecordFormat, VersionTwoRecordsStillDecode) {
   BuildRecord record = sample_record();
   record.rejected = 5;
-  std::string v2 = record.encode();
-  ASSERT_EQ(v2[4], 3);
+  std::string v2 = as_version_three(record);
   v2.erase(88, 8);
   v2[4] = 2;
   reseal(v2);

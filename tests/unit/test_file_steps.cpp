@@ -1,5 +1,6 @@
 // Steps whose results are files (sitecache/outputs.hpp): skipped when unchanged, restored
 // on a hit whatever happened to the files, captured on a miss, stored once by content.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -108,6 +109,42 @@ TEST_F(FileSteps, EditedOrDeletedOutputsAreRestoredNotRendered) {
   EXPECT_EQ(build_page("changed", renders), FileOutcome::Source::rendered);
   EXPECT_EQ(read_all(page()), "<p>changed</p>");
   EXPECT_EQ(renders, 2);
+}
+
+// Same size, same inode, the mtime put back (what the site test's "tamper" step does):
+// only the change time tells, and the recorded signature includes it (build record v4).
+TEST_F(FileSteps, AnOutputEditedInPlaceWithItsMtimePutBackIsRestored) {
+  int renders = 0;
+  (void)build_page("hello", renders);
+  struct stat before {};
+  ASSERT_EQ(::stat(page().c_str(), &before), 0);
+  {
+    std::fstream file(page(), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(0);
+    file.put('X');
+  }
+  const struct timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, page().c_str(), times, 0), 0);
+  EXPECT_EQ(build_page("hello", renders), FileOutcome::Source::restored);
+  EXPECT_EQ(read_all(page()), "<p>hello</p>");
+  EXPECT_EQ(renders, 1);
+}
+
+// A miss writes the rendered bytes themselves: a large output (a blob) is not read back
+// from a backend that keeps nothing.
+TEST_F(FileSteps, ALargeRenderIsWrittenEvenWhenTheBackendKeepsNothing) {
+  Config disabled;
+  disabled.disabled = true;
+  Cache dummy(testing::cache_settings("memory"), disabled, warnings_.sink());
+  const std::string big = random_bytes(kInlineOutputLimit * 3, 7);
+  BuildSession build = dummy.begin_build();
+  Result<FileOutcome> out =
+      dummy.produce_file(Step{"page", 1}, Inputs(), page(), [&] { return big; });
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_EQ(out->source, FileOutcome::Source::rendered);
+  EXPECT_EQ(out->written, 1u);
+  EXPECT_EQ(read_all(page()), big);
+  EXPECT_TRUE(build.finish().is_ok());
 }
 
 TEST_F(FileSteps, NestedUsesOfASkippedStepAreRecordedAgain) {

@@ -51,6 +51,8 @@ struct RecordedOutput {
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   uint64_t inode = 0;
+  // The change time: an edit by hand that puts the mtime back still moves it.
+  int64_t ctime_ns = 0;
   uint32_t mode = 0;  // permission bits
   friend bool operator==(const RecordedOutput&, const RecordedOutput&) = default;
 };

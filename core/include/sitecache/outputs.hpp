@@ -12,8 +12,8 @@
 //
 // For every call:
 //   - skip: inside a build session, when the newest earlier build record has this step
-//     and slot with the same key, and every output still has the size, mtime and inode
-//     recorded then, the step does nothing at all: no render, no cache read, no write
+//     and slot with the same key, and every output still has the size, mtime, inode and
+//     change time recorded then, the step does nothing at all: no render, no cache read, no write
 //     (FileOutcome::Source::unchanged). The uses nested in it are recorded again.
 //   - hit: every output whose content differs from the stored one, or that is missing, is
 //     written from the cache atomically (a temporary file in the output's own directory,

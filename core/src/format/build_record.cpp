@@ -201,6 +201,7 @@ std::string BuildRecord::to_json() const {
       w.key("size").value(o.size);
       w.key("mtime_ns").value(o.mtime_ns);
       w.key("inode").value(o.inode);
+      w.key("ctime_ns").value(o.ctime_ns);
       w.key("mode").value(uint64_t{o.mode});
       w.close('}');
     }
@@ -282,6 +283,7 @@ Result<BuildRecord> BuildRecord::from_json(std::string_view text) {
         out.size = o.value("size", uint64_t{0});
         out.mtime_ns = o.value("mtime_ns", int64_t{0});
         out.inode = o.value("inode", uint64_t{0});
+        out.ctime_ns = o.value("ctime_ns", int64_t{0});
         out.mode = o.value("mode", uint32_t{0});
         use.outputs.push_back(std::move(out));
       }

@@ -22,7 +22,7 @@
 //                  other bits 0; the input and output ranges lie within their tables
 //   inputs      := (name:str digest:u8[8])[input_count]
 //   outputs     := (path:str mode:u32 digest:u8[16] size:u64 mtime_ns:i64
-//                   inode:u64)[output_count]
+//                   inode:u64 ctime_ns:i64)[output_count]
 //   slot_index  := (hash:u64 use:u32 reserved:u32)[use_count], sorted by (hash, use);
 //                  hash = XXH3-64(step "\0" slot) of the use it names
 //   checksum    := XXH3-64 of every byte before it, u64
@@ -35,7 +35,10 @@
 // Version history:
 //   1  JSON (docs/json.md "build record"), written by sitecache 0.1; still read.
 //   2  this binary layout; adds each use's outputs and parent. Still read (rejected: 0).
-//   3  adds rejected:u64 after render_us (reads refused by signature checks).
+//   3  adds rejected:u64 after render_us (reads refused by signature checks). Still read
+//      (ctime_ns: 0).
+//   4  adds ctime_ns:i64 to each output: an output edited by hand and given back its
+//      mtime (same size, same inode) no longer passes for unchanged.
 #ifndef SITECACHE_FORMAT_BUILD_RECORD_FORMAT_HPP
 #define SITECACHE_FORMAT_BUILD_RECORD_FORMAT_HPP
 
@@ -50,7 +53,7 @@
 
 namespace sitecache {
 
-inline constexpr uint8_t kBuildRecordFormatVersion = 3;
+inline constexpr uint8_t kBuildRecordFormatVersion = 4;
 
 // Encodes a record in the layout above.
 std::string encode_build_record(const BuildRecord& record);
@@ -96,7 +99,8 @@ class BuildRecordView {
 
   std::string_view bytes_;
   uint32_t string_count_ = 0, step_count_ = 0, use_count_ = 0, input_count_ = 0, output_count_ = 0;
-  size_t tables_at_ = 0;  // where the header's table sizes start (by version)
+  size_t tables_at_ = 0;    // where the header's table sizes start (by version)
+  size_t output_size_ = 0;  // bytes per output row (by version)
   size_t offsets_at_ = 0, string_bytes_at_ = 0, steps_at_ = 0, uses_at_ = 0, inputs_at_ = 0,
          outputs_at_ = 0, index_at_ = 0;
 };

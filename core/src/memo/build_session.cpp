@@ -64,7 +64,9 @@ BuildRecord close_state(BuildSession::State& state, CacheImpl& impl) {
     std::lock_guard session_lock(impl.session_mutex);
     if (impl.session.get() == &state) impl.session.reset();
   }
-  return state.record;
+  // Moved, not copied: a finished state records nothing more (every writer checks
+  // `finished` under the lock held here), and a 10,000-page record has ~50,000 uses.
+  return std::move(state.record);
 }
 
 }  // namespace
@@ -254,7 +256,7 @@ Result<BuildRecord> BuildSession::finish() {
   // The build's batched stores land before its record (which names them) and before the
   // counters are read.
   impl.flush_batch();
-  const BuildRecord record = close_state(*state, impl);
+  BuildRecord record = close_state(*state, impl);  // not const: returned by move
   (void)FileHasher::shared().save();
   if (!state->journal.empty()) {
     if (Status s = append_to_journal(state->journal, record); !s) return s;

@@ -101,7 +101,8 @@ Result<FileSignature> stat_output(const fs::path& path) {
                   "output " + path.string() + " is not a regular file");
   }
   return FileSignature{static_cast<uint64_t>(st.st_size), ns_of(st.st_mtim),
-                       static_cast<uint64_t>(st.st_ino), static_cast<uint32_t>(st.st_mode & 07777)};
+                       static_cast<uint64_t>(st.st_ino), static_cast<uint32_t>(st.st_mode & 07777),
+                       ns_of(st.st_ctim)};
 }
 
 bool matches(const fs::path& path, const RecordedOutput& recorded) {
@@ -109,7 +110,8 @@ bool matches(const fs::path& path, const RecordedOutput& recorded) {
   return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
          static_cast<uint64_t>(st.st_size) == recorded.size &&
          ns_of(st.st_mtim) == recorded.mtime_ns &&
-         static_cast<uint64_t>(st.st_ino) == recorded.inode;
+         static_cast<uint64_t>(st.st_ino) == recorded.inode &&
+         ns_of(st.st_ctim) == recorded.ctime_ns;
 }
 
 Status write_output(const fs::path& path, uint32_t mode,

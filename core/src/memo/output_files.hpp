@@ -29,12 +29,13 @@ struct FileSignature {
   int64_t mtime_ns = 0;
   uint64_t inode = 0;
   uint32_t mode = 0;  // permission bits
+  int64_t ctime_ns = 0;
 };
 
 // The output's signature (lstat: a symlink is not a regular file).
 Result<FileSignature> stat_output(const std::filesystem::path& path);
 
-// Whether `path` still has the size, mtime and inode `recorded` says.
+// Whether `path` still has the size, mtime, inode and change time `recorded` says.
 bool matches(const std::filesystem::path& path, const RecordedOutput& recorded);
 
 // Writes an output atomically with permission bits `mode`, creating its directory.

@@ -123,6 +123,33 @@ Result<ManifestOutput> capture_output(CacheImpl& impl, const fs::path& path) {
   return out;
 }
 
+namespace {
+
+// Whether `path` already holds `size` bytes with `digest` (through the stat cache, so an
+// unchanged file is not read). An error other than a missing file is returned as such.
+Result<bool> holds(const fs::path& path, uint64_t size, const Digest& digest) {
+  Result<FileSignature> present = stat_output(path);
+  if (!present && present.status().code() != StatusCode::not_found) return present.status();
+  if (!present || present->size != size) return false;
+  Result<Digest> found = FileHasher::shared().digest(path);
+  return found && *found == digest;
+}
+
+}  // namespace
+
+Status write_content(const fs::path& path, std::string_view content, const Digest& digest,
+                     uint32_t mode, Freshen freshen, uint64_t& written) {
+  Result<bool> same = holds(path, content.size(), digest);
+  if (!same) return same.status();
+  if (*same) return freshen == Freshen::yes ? freshen_output(path) : Status::ok();
+  if (Status s = write_output(path, mode, [&](int fd) { return write_bytes(fd, content); }); !s) {
+    return s;
+  }
+  FileHasher::shared().remember(path, digest);
+  ++written;
+  return Status::ok();
+}
+
 Status restore_outputs(CacheImpl& impl, const Manifest& manifest,
                        const std::vector<fs::path>& paths, Freshen freshen, uint64_t& written) {
   if (manifest.outputs.size() != paths.size()) {
@@ -131,14 +158,9 @@ Status restore_outputs(CacheImpl& impl, const Manifest& manifest,
   FileHasher& hasher = FileHasher::shared();
   for (size_t i = 0; i < paths.size(); ++i) {
     const ManifestOutput& output = manifest.outputs[i];
-    Result<FileSignature> present = stat_output(paths[i]);
-    if (!present && present.status().code() != StatusCode::not_found) return present.status();
-    bool holds = false;
-    if (present && present->size == output.size) {
-      Result<Digest> digest = hasher.digest(paths[i]);
-      holds = digest && *digest == output.digest;
-    }
-    if (holds) {
+    Result<bool> same = holds(paths[i], output.size, output.digest);
+    if (!same) return same.status();
+    if (*same) {
       if (freshen == Freshen::yes) {
         if (Status s = freshen_output(paths[i]); !s) return s;
       }
@@ -160,6 +182,7 @@ Result<RecordedOutput> record_output(const fs::path& path, const Digest& digest)
   out.size = signature->size;
   out.mtime_ns = signature->mtime_ns;
   out.inode = signature->inode;
+  out.ctime_ns = signature->ctime_ns;
   out.mode = signature->mode;
   return out;
 }

@@ -32,6 +32,15 @@ Status restore_outputs(CacheImpl& impl, const Manifest& manifest,
                        const std::vector<std::filesystem::path>& paths, Freshen freshen,
                        uint64_t& written);
 
+// Makes `path` hold `content` (whose digest is `digest`) with permission bits `mode`, from
+// the bytes in memory: left alone when it already holds them (given the current time as
+// mtime with Freshen::yes), else written atomically; adds 1 to `written` then. What a
+// render's miss does: restoring from the manifest instead would read a large output back
+// from its blob, which a backend that keeps nothing (dummy) or a lost write no longer has.
+// io when the file cannot be written.
+Status write_content(const std::filesystem::path& path, std::string_view content,
+                     const Digest& digest, uint32_t mode, Freshen freshen, uint64_t& written);
+
 // What the build record keeps of an output that holds `digest` now.
 Result<RecordedOutput> record_output(const std::filesystem::path& path, const Digest& digest);
 
