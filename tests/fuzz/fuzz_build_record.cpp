@@ -128,21 +128,10 @@ void check_round_trip(std::span<const uint8_t> data) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sitecache::fuzz;
-  if (size == 0) return 0;
-  const std::span<const uint8_t> rest(data + 1, size - 1);
-  switch (data[0] % 3) {
-    case 0:
-      check_stored(as_text(rest));
-      break;
-    case 1: {
-      std::string bytes(as_text(rest));
-      const uint64_t checksum = XXH3_64bits(bytes.data(), bytes.size());
-      bytes.append(reinterpret_cast<const char*>(&checksum), 8);  // little-endian hosts
-      check_stored(bytes);
-      break;
-    }
-    default:
-      check_round_trip(rest);
-  }
-  return 0;
+  return run_mode(
+      data, size, [](std::span<const uint8_t> rest) { check_stored(as_text(rest)); },
+      [](std::span<const uint8_t> rest) {
+        check_stored(with_trailing_checksum(std::string(as_text(rest))));
+      },
+      [](std::span<const uint8_t> rest) { check_round_trip(rest); });
 }

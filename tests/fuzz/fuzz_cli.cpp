@@ -115,17 +115,8 @@ void check_numbers(std::span<const uint8_t> data) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sitecache::fuzz;
-  if (size == 0) return 0;
-  const std::span<const uint8_t> rest(data + 1, size - 1);
-  switch (data[0] % 3) {
-    case 0:
-      check_command_line(as_text(rest));
-      break;
-    case 1:
-      check_value(as_text(rest));
-      break;
-    default:
-      check_numbers(rest);
-  }
-  return 0;
+  return run_mode(
+      data, size, [](std::span<const uint8_t> rest) { check_command_line(as_text(rest)); },
+      [](std::span<const uint8_t> rest) { check_value(as_text(rest)); },
+      [](std::span<const uint8_t> rest) { check_numbers(rest); });
 }

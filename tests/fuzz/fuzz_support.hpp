@@ -4,6 +4,7 @@
 #define SITECACHE_TESTS_FUZZ_FUZZ_SUPPORT_HPP
 
 #include <pthread.h>
+#include <xxhash.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -73,6 +74,24 @@ inline void on_small_stack(size_t stack_bytes, const std::function<void()>& body
 
 inline std::string_view as_text(std::span<const uint8_t> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// The first byte of an input picks one of three modes; the mode sees the rest.
+using Mode = std::function<void(std::span<const uint8_t> rest)>;
+inline int run_mode(const uint8_t* data, size_t size, const Mode& a, const Mode& b, const Mode& c) {
+  if (size == 0) return 0;
+  const std::span<const uint8_t> rest(data + 1, size - 1);
+  const Mode* modes[] = {&a, &b, &c};
+  (*modes[data[0] % 3])(rest);
+  return 0;
+}
+
+// `bytes` with the XXH3-64 checksum the stored formats end with appended (little-endian
+// hosts), so that the fuzzer reaches the checks behind the checksum.
+inline std::string with_trailing_checksum(std::string bytes) {
+  const uint64_t checksum = XXH3_64bits(bytes.data(), bytes.size());
+  bytes.append(reinterpret_cast<const char*>(&checksum), 8);
+  return bytes;
 }
 
 }  // namespace sitecache::fuzz
