@@ -2,11 +2,17 @@
 
 #include <sys/stat.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <random>
 #include <system_error>
+#include <thread>
 
 namespace sitecache::sqlite {
 
@@ -69,6 +75,27 @@ Status open_read_only(const Settings& settings, std::unique_ptr<Connection>& out
   return status;
 }
 
+// Switches the file to WAL mode (a no-op when it already is). On a file that is still
+// empty, the switch reads page 1 and then asks for the write lock; SQLite answers such a
+// read-to-write upgrade with an immediate SQLITE_BUSY instead of calling the busy handler
+// (waiting could deadlock two readers), so concurrent first opens of a new cache file
+// would fail. The switch is retried here, with jittered sleeps, within busy_timeout_ms.
+Status enter_wal_mode(Connection& connection, int64_t busy_timeout_ms) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  std::minstd_rand random(static_cast<unsigned>(::getpid()));
+  for (int attempt = 0;; ++attempt) {
+    std::string mode;
+    Status status = connection.query_text("PRAGMA journal_mode=WAL", "open", mode);
+    if (status.code() != Code::busy || std::chrono::steady_clock::now() >= deadline) {
+      return status;
+    }
+    int64_t ceiling_us = std::min<int64_t>(5000, int64_t{100} << std::min(attempt, 6));
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(ceiling_us / 2 + random() % (ceiling_us / 2 + 1)));
+  }
+}
+
 Status open_read_write(const Settings& settings, std::unique_ptr<Connection>& out) {
   fs::path parent = fs::path(settings.path).parent_path();
   std::error_code error;
@@ -94,8 +121,7 @@ Status open_read_write(const Settings& settings, std::unique_ptr<Connection>& ou
                     "the file is not writable (set read_only = true to use it for reads only)");
   }
   // journal_mode reads the header first: a file that is not a database fails here.
-  std::string mode;
-  status = connection->query_text("PRAGMA journal_mode=WAL", "open", mode);
+  status = enter_wal_mode(*connection, settings.busy_timeout_ms);
   if (!status.is_ok()) return status;
   // Bounds the -wal file left after checkpoints; it is reused, not grown forever.
   status = connection->exec("PRAGMA journal_size_limit=67108864", "configure");
@@ -104,10 +130,10 @@ Status open_read_write(const Settings& settings, std::unique_ptr<Connection>& ou
   // of a short-lived process's store (`sitecache put`, `sitecache exec` under make). The
   // WAL keeps every committed transaction durable as WAL mode always does, and it is
   // checkpointed by the automatic checkpoint of a later write (wal_autocheckpoint pages).
-  if (status.is_ok() &&
-      sqlite3_db_config(connection->db(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr) !=
-          SQLITE_OK) {
-    status = Status(Code::internal, "cannot configure " + settings.path + ": no checkpoint on close");
+  if (status.is_ok() && sqlite3_db_config(connection->db(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+                                          nullptr) != SQLITE_OK) {
+    status =
+        Status(Code::internal, "cannot configure " + settings.path + ": no checkpoint on close");
   }
   if (status.is_ok()) out = std::move(connection);
   return status;

@@ -134,6 +134,40 @@ TEST_F(Processes, AddHasExactlyOneWinnerAcrossProcesses) {
   }
 }
 
+// Processes that open a database file nobody has created yet all start: the first one
+// creates it, the others wait for it. SQLite answers a connection that read the empty
+// file and then asks for the write lock (setting WAL mode) with an immediate "database is
+// locked" instead of calling the busy handler; CI saw one such start fail in sitegen.
+TEST_F(Processes, FirstOpensOfANewFileAllSucceed) {
+  constexpr int kRounds = 40;
+  constexpr int kOpeners = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    Options round_options = options({{"location", path("fresh-" + std::to_string(round) + ".db")}});
+    // Every child blocks on the pipe until the parent closes it, so the opens start together.
+    int gate[2];
+    ASSERT_EQ(pipe(gate), 0);
+    std::vector<int> codes = testing::run_children(
+        kOpeners,
+        [&](int opener) {
+          close(gate[1]);
+          char byte = 0;
+          (void)read(gate[0], &byte, 1);
+          AbiClient client(SQLITE_PLUGIN_PATH, round_options);
+          if (!client.ok()) {
+            std::fprintf(stderr, "round %d opener %d: %s\n", round, opener,
+                         client.last_error().c_str());
+            return 1;
+          }
+          return client.set("k" + std::to_string(opener), "v") == SC_OK ? 0 : 2;
+        },
+        [&] {
+          close(gate[0]);
+          close(gate[1]);
+        });
+    ASSERT_EQ(codes, std::vector<int>(kOpeners, 0)) << "round " << round;
+  }
+}
+
 TEST_F(Processes, KilledWriterLeavesOnlyIntactEntries) {
   ASSERT_TRUE(open()->ok());
   for (int cycle = 0; cycle < 3; ++cycle) {

@@ -17,8 +17,10 @@ namespace sitecache::testing {
 
 // Forks `count` children running `body(index)`, whose return value is the child's exit
 // code (99 when it throws), and waits for all of them; returns their exit codes (128 +
-// the signal for a child killed by one).
-inline std::vector<int> run_children(int count, const std::function<int(int)>& body) {
+// the signal for a child killed by one). `started`, if given, runs in the parent once every
+// child is forked and before the wait (to open a gate the children block on).
+inline std::vector<int> run_children(int count, const std::function<int(int)>& body,
+                                     const std::function<void()>& started = {}) {
   std::vector<pid_t> pids;
   for (int i = 0; i < count; ++i) {
     pid_t pid = fork();
@@ -33,6 +35,7 @@ inline std::vector<int> run_children(int count, const std::function<int(int)>& b
     if (pid < 0) ADD_FAILURE() << "fork failed";
     if (pid > 0) pids.push_back(pid);
   }
+  if (started) started();
   std::vector<int> codes;
   for (pid_t pid : pids) {
     int status = 0;
