@@ -15,7 +15,13 @@
 // second and the plugin's ratio to each driver's rate. Runs wrk and ab from PATH; a
 // missing driver's column says n/a.
 //
+// A third driver is plain libcurl: one multi handle keeping C easy handles busy on the
+// same URLs, discarding the bodies. It is the floor for any libcurl client, so the
+// plugin's ratio to it is its own overhead (keys, URLs, buffers, the ABI), apart from
+// libcurl's.
+//
 // Drivers and plugin run one thread each (wrk -t 1), beside one nginx process.
+#include <curl/curl.h>
 #include <dlfcn.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -176,9 +182,99 @@ std::optional<Measure> rate_of(int seconds, const std::function<long()>& step) {
   return m;
 }
 
+// Plain libcurl: `connections` easy handles on one multi handle, each re-added with the
+// next URL as soon as its transfer ends; `method` "GET" discards the body, "PUT" sends
+// `body`. Returns nullopt if a transfer fails.
+std::optional<Measure> curl_driver(const std::vector<std::string>& urls, int connections,
+                                   int seconds, const std::string& method,
+                                   const std::string& body) {
+  struct Upload {
+    const std::string* body;
+    size_t offset = 0;
+  };
+  CURLM* multi = curl_multi_init();
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(connections));
+  std::vector<CURL*> handles;
+  std::vector<Upload> uploads(static_cast<size_t>(connections), Upload{&body});
+  size_t next = 0;
+  auto start_one = [&](CURL* easy, Upload& upload) {
+    curl_easy_setopt(easy, CURLOPT_URL, urls[next++ % urls.size()].c_str());
+    if (method == "PUT") {
+      upload.offset = 0;
+      curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    }
+    curl_multi_add_handle(multi, easy);
+  };
+  curl_slist* headers = curl_slist_append(nullptr, "Expect:");
+  for (int i = 0; i < connections; ++i) {
+    CURL* easy = curl_easy_init();
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_PROXY, "");
+    curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, static_cast<void*>(&uploads[static_cast<size_t>(i)]));
+    curl_easy_setopt(
+        easy, CURLOPT_WRITEFUNCTION,
+        +[](char*, size_t size, size_t count, void*) { return size * count; });
+    if (method == "PUT") {
+      curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(easy, CURLOPT_READDATA,
+                       static_cast<void*>(&uploads[static_cast<size_t>(i)]));
+      curl_easy_setopt(
+          easy, CURLOPT_READFUNCTION, +[](char* out, size_t size, size_t count, void* raw) {
+            auto* upload = static_cast<Upload*>(raw);
+            const size_t n = std::min(size * count, upload->body->size() - upload->offset);
+            std::memcpy(out, upload->body->data() + upload->offset, n);
+            upload->offset += n;
+            return n;
+          });
+    }
+    handles.push_back(easy);
+    start_one(easy, uploads[static_cast<size_t>(i)]);
+  }
+  const double cpu_before = cpu_seconds(RUSAGE_SELF);
+  const auto begin = std::chrono::steady_clock::now();
+  const auto end = begin + std::chrono::seconds(seconds);
+  long done = 0;
+  bool failed = false;
+  int running = 0;
+  while (!failed) {
+    curl_multi_perform(multi, &running);
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      CURL* easy = message->easy_handle;
+      long status = 0;
+      curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+      if (message->data.result != CURLE_OK || status >= 300) failed = true;
+      curl_multi_remove_handle(multi, easy);
+      ++done;
+      void* upload = nullptr;
+      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &upload);
+      if (std::chrono::steady_clock::now() < end) start_one(easy, *static_cast<Upload*>(upload));
+    }
+    if (running == 0 && std::chrono::steady_clock::now() >= end) break;
+    curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+  }
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  const double cpu = cpu_seconds(RUSAGE_SELF) - cpu_before;
+  for (CURL* easy : handles) {
+    curl_multi_remove_handle(multi, easy);
+    curl_easy_cleanup(easy);
+  }
+  curl_multi_cleanup(multi);
+  curl_slist_free_all(headers);
+  if (failed || done == 0) {
+    std::cerr << "bench_http: the libcurl driver saw a failed transfer\n";
+    return std::nullopt;
+  }
+  return Measure{static_cast<double>(done) / elapsed, cpu * 1e6 / static_cast<double>(done)};
+}
+
 struct Row {
   std::string label;
-  std::vector<Measure> wrk, ab, plugin;
+  std::vector<Measure> wrk, ab, curl, plugin;
 };
 
 // The median by rate (its CPU figure comes along).
@@ -302,30 +398,45 @@ int main(int argc, char** argv) {
     });
   };
 
-  std::vector<Row> rows = {{"GET 1 KiB   (1 connection, 1 per call)", {}, {}, {}},
-                           {"GET 1 KiB   (" + c + " connections)", {}, {}, {}},
-                           {"GET 28 KiB  (" + c + " connections)", {}, {}, {}},
-                           {"PUT 1 KiB   (" + c + " connections)", {}, {}, {}}};
+  std::vector<Row> rows = {{"GET 1 KiB   (1 connection, 1 per call)", {}, {}, {}, {}},
+                           {"GET 1 KiB   (" + c + " connections)", {}, {}, {}, {}},
+                           {"GET 28 KiB  (" + c + " connections)", {}, {}, {}, {}},
+                           {"PUT 1 KiB   (" + c + " connections)", {}, {}, {}, {}}};
+  // The libcurl driver's URLs: the plugin's files (its file names are the keys, escaped
+  // the same way, which ':' does not need in a path segment).
+  auto urls_under = [&](const std::string& path, const std::string& prefix) {
+    std::vector<std::string> urls;
+    for (size_t i = 0; i < s.keys; ++i)
+      urls.push_back(server.url(path + prefix + std::to_string(i)));
+    return urls;
+  };
+  const std::vector<std::string> small_urls = urls_under("/cache/1k/", "bench:1:");
+  const std::vector<std::string> large_urls = urls_under("/cache/28k/", "bench:1:");
+  const std::vector<std::string> put_urls = urls_under("/cache/put/", "curl-");
   auto add = [](std::vector<Measure>& to, std::optional<Measure> value) {
     if (value) to.push_back(*value);
   };
   for (int round = 0; round < s.rounds; ++round) {
     add(rows[0].wrk, wrk("-c 1 -s '" + get_small_script + "' '" + small_url + "'"));
     add(rows[0].ab, ab("-c 1 '" + small_url + "'"));
+    add(rows[0].curl, curl_driver(small_urls, 1, s.seconds, "GET", ""));
     add(rows[0].plugin, rate_of(s.seconds, [&] {
           const bool ok = single.get(keys[cursor++ % keys.size()]);
           return ok ? 1L : -1L;
         }));
     add(rows[1].wrk, wrk("-c " + c + " -s '" + get_small_script + "' '" + small_url + "'"));
     add(rows[1].ab, ab("-c " + c + " '" + small_url + "'"));
+    add(rows[1].curl, curl_driver(small_urls, s.connections, s.seconds, "GET", ""));
     add(rows[1].plugin, plugin_gets(small_plugin));
     add(rows[2].wrk, wrk("-c " + c + " -s '" + get_large_script + "' '" + large_url + "'"));
     add(rows[2].ab, ab("-c " + c + " '" + large_url + "'"));
+    add(rows[2].curl, curl_driver(large_urls, s.connections, s.seconds, "GET", ""));
     add(rows[2].plugin, plugin_gets(large_plugin));
     // No ab here: nginx answers an overwriting PUT with 204 and no Content-Length, on
     // which ab -k does not keep the connection, so it would measure connection set-up
     // (and use up the ephemeral ports for the next runs).
     add(rows[3].wrk, wrk("-c " + c + " -s '" + put_script + "' '" + put_url + "'"));
+    add(rows[3].curl, curl_driver(put_urls, s.connections, s.seconds, "PUT", small));
     add(rows[3].plugin, rate_of(s.seconds, [&] {
           const bool ok = put_plugin.set_many(keys, cursor, s.batch, small);
           cursor += s.batch;
@@ -337,14 +448,15 @@ int main(int argc, char** argv) {
             << s.rounds << " rounds of " << s.seconds << " s; requests per second.\n"
             << "plugin: C ABI, get_many/set_many of " << s.batch
             << " keys per call, parallel = " << c
-            << "; drivers: wrk -t 1, ab -k; same connection count.\n\n";
-  std::printf("  %-40s %16s %16s %16s %7s %7s\n", "operation", "wrk", "ab", "plugin", "vs wrk",
-              "vs ab");
+            << "; drivers: wrk -t 1, ab -k, a plain libcurl multi loop; same connection count.\n\n";
+  std::printf("  %-40s %16s %16s %16s %16s %7s %7s %7s\n", "operation", "wrk", "ab", "libcurl",
+              "plugin", "vs wrk", "vs ab", "vs curl");
   for (const Row& row : rows) {
-    const Measure w = median(row.wrk), a = median(row.ab), p = median(row.plugin);
-    std::printf("  %-40s %16s %16s %16s %7s %7s\n", row.label.c_str(), cell(w).c_str(),
-                cell(a).c_str(), cell(p).c_str(), ratio(p.rate, w.rate).c_str(),
-                ratio(p.rate, a.rate).c_str());
+    const Measure w = median(row.wrk), a = median(row.ab), l = median(row.curl),
+                  p = median(row.plugin);
+    std::printf("  %-40s %16s %16s %16s %16s %7s %7s %7s\n", row.label.c_str(), cell(w).c_str(),
+                cell(a).c_str(), cell(l).c_str(), cell(p).c_str(), ratio(p.rate, w.rate).c_str(),
+                ratio(p.rate, a.rate).c_str(), ratio(p.rate, l.rate).c_str());
   }
   std::printf("\n  (in parentheses: the client's CPU time per request in microseconds)\n");
   return 0;
