@@ -206,8 +206,14 @@ TEST_F(ExecTest, FiftyMebibyteOutputPassesThroughMemoryOnce) {
   Exec hit = run_program(timed[0], {timed.begin() + 1, timed.end()}, dir_);
   ASSERT_EQ(hit.exit_code, 0) << RUN_INFO(hit);
   EXPECT_TRUE(read("big.out") == read("big.in"));
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed blocks in quarantine and adds its shadow memory, so RSS
+  // does not count copies there; the plain build checks the bound.
+  (void)max_rss_kib;
+#else
   EXPECT_LT(max_rss_kib(miss), 1.6 * kSize / 1024) << miss.err;
   EXPECT_LT(max_rss_kib(hit), 1.6 * kSize / 1024) << hit.err;
+#endif
 }
 
 // A process killed while it writes an output leaves the old file or none, never a part.

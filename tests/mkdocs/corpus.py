@@ -109,7 +109,10 @@ def plan(pages: int, seed: int) -> dict[str, Any]:
             heading = f"{r.choice(VERBS).capitalize()} the {r.choice(NOUNS)}"
             if heading not in headings:
                 headings.append(heading)
-        entries.append({"path": path, "title": title, "headings": headings, "revision": 0})
+        entry = {"path": path, "title": title, "headings": headings, "revision": 0}
+        if i % 7 == 3:  # Material's search index copies these into the page's entry
+            entry["tags"] = [r.choice(NOUNS), r.choice(ADJECTIVES)]
+        entries.append(entry)
     return {"seed": seed, "pages": entries, "extension_permalink": "¶", "override_revision": 1,
             "link_targets": {}}
 
@@ -123,8 +126,13 @@ def page_text(entry: dict[str, Any], corpus: dict[str, Any]) -> str:
     r = random.Random(f"{corpus['seed']}:{entry['path']}")
     pages = corpus["pages"]
     out = []
+    front = []
     if r.random() < 0.3:
-        out += ["---", f"description: {_sentence(r, 8)}", "---", ""]
+        front.append(f"description: {_sentence(r, 8)}")
+    if entry.get("tags"):
+        front += ["tags:"] + [f"  - {tag}" for tag in entry["tags"]]
+    if front:
+        out += ["---", *front, "---", ""]
     out += [f"# {entry['title']}", "", _paragraph(r), ""]
     if entry["revision"]:  # its own random stream: the rest of the page stays as it was
         revision = random.Random(f"{corpus['seed']}:{entry['path']}:{entry['revision']}")

@@ -29,6 +29,7 @@ class Edit:
     markdown_renders: Optional[int]  # misses of the mkdocs.markdown step
     page_renders: Optional[int]      # misses of the mkdocs.page step
     changed_page: Optional[str] = None  # a page whose Markdown changed (for explain)
+    search_renders: Optional[int] = None  # misses of the mkdocs.search step
 
 
 def _subject(corpus: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +54,18 @@ def edit_page_text(root: str, corpus: dict[str, Any]) -> Edit:
     entry = _subject(corpus)
     entry["revision"] += 1
     corpus_module.write(root, corpus, changed=[entry["path"]])
-    return Edit(f"text of {entry['path']}", 1, 1, entry["path"])
+    return Edit(f"text of {entry['path']}", 1, 1, entry["path"], search_renders=1)
+
+
+def change_page_tags(root: str, corpus: dict[str, Any]) -> Edit:
+    """Front-matter tags only: the Markdown body is the same (its render is reused); the
+    metadata is part of the navigation every template may show (every page re-renders),
+    and of Material's search entry of that page alone (which copies the tags)."""
+    entry = _subject(corpus)
+    entry["tags"] = ["retagged", "guide"]
+    corpus_module.write(root, corpus, changed=[entry["path"]])
+    return Edit(f"tags of {entry['path']}", 0, len(corpus["pages"]), entry["path"],
+                search_renders=1)
 
 
 def change_page_title(root: str, corpus: dict[str, Any]) -> Edit:
@@ -81,7 +93,8 @@ def change_extension_option(root: str, corpus: dict[str, Any]) -> Edit:
 def change_theme_override(root: str, corpus: dict[str, Any]) -> Edit:
     corpus["override_revision"] += 1
     corpus_module.write(root, corpus, changed=[])
-    return Edit("overrides/main.html", 0, len(corpus["pages"]))
+    # Every page re-renders its template; no page's search entries change.
+    return Edit("overrides/main.html", 0, len(corpus["pages"]), search_renders=0)
 
 
 def add_page(root: str, corpus: dict[str, Any]) -> Edit:
@@ -106,6 +119,7 @@ def delete_page(root: str, corpus: dict[str, Any]) -> Edit:
 
 SEQUENCE: list[Callable[[str, dict[str, Any]], Edit]] = [
     edit_page_text,
+    change_page_tags,
     change_page_title,
     change_link_target,
     change_extension_option,

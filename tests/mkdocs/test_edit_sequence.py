@@ -57,7 +57,10 @@ def test_cold_build_equals_uncached(project: Project) -> None:
     project.assert_identical(plain, cached)
     n = len(project.corpus["pages"])
     assert project.renders() == (n, n)
+    assert harness.last_build_steps(project.root)["mkdocs.search"]["misses"] == n
     assert any("WARNING" in line for line in plain.log.splitlines())  # release-notes.md
+    with open(os.path.join(project.root, "site", "search", "search_index.json")) as f:
+        assert '"tags":' in f.read()  # the corpus exercises Material's tagged entries
 
 
 def test_warm_build_renders_nothing(project: Project) -> None:
@@ -66,6 +69,8 @@ def test_warm_build_renders_nothing(project: Project) -> None:
     assert project.renders() == (0, 0)
     steps = harness.last_build_steps(project.root)
     assert steps["mkdocs.page"]["hits"] == len(project.corpus["pages"])
+    search = steps["mkdocs.search"]
+    assert (search["hits"], search["misses"]) == (len(project.corpus["pages"]), 0)
     assert any("from the cache: Markdown" in line for line in cached.info())
 
 
@@ -79,6 +84,9 @@ def test_edit(project: Project, edit) -> None:
         assert markdown == change.markdown_renders, change.what
     if change.page_renders is not None:
         assert page == change.page_renders, change.what
+    if change.search_renders is not None:
+        search = harness.last_build_steps(project.root)["mkdocs.search"]
+        assert search["misses"] == change.search_renders, change.what
     if edit is edits.edit_page_text:
         explained = harness.sitecache_cli(project.root, "explain", change.changed_page)
         steps = {s["step"]: s for s in explained["steps"]}

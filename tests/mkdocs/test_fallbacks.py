@@ -86,6 +86,8 @@ def test_markdown_mode(project) -> None:
     build_twice_and_compare(root)
     steps = harness.last_build_steps(root)
     assert "mkdocs.page" not in steps and steps["mkdocs.markdown"]["misses"] == 0
+    assert steps["mkdocs.search"]["misses"] == 0
+    assert steps["mkdocs.search"]["hits"] == len(corpus["pages"])
 
 
 def test_off(project) -> None:
@@ -119,3 +121,49 @@ def test_the_comparison_catches_a_key_without_the_navigation(project) -> None:
     stale = [d for d in differences if d.startswith("differs: ") and d.endswith(".html")
              or "index.html\n" in d]
     assert len(stale) >= len(corpus["pages"]) - 2, differences
+
+
+SUBCLASS_SEARCH_INDEX = """
+def on_pre_build(config):
+    index = config["plugins"]["search"].search_index
+
+    class ProjectSearchIndex(type(index)):
+        pass
+
+    index.__class__ = ProjectSearchIndex
+"""
+
+
+def test_an_unknown_search_index_is_not_cached(project) -> None:
+    # Any other class may read more of a page than the key holds: it indexes uncached.
+    root, corpus = project
+    with open(os.path.join(root, "custom_search.py"), "w") as f:
+        f.write(SUBCLASS_SEARCH_INDEX)
+    harness.write_mkdocs_yml(root, corpus, hooks=["custom_search.py"])
+    build_twice_and_compare(root)
+    steps = harness.last_build_steps(root)
+    assert "mkdocs.search" not in steps
+    assert steps["mkdocs.page"]["hits"] == len(corpus["pages"])
+
+
+FREEZE_SEARCH_KEY = """
+import sitecache.mkdocs.search_step as search_step
+search_step.SearchStep._inputs = lambda self, page: {"url": page.url}
+"""
+
+
+def test_the_comparison_catches_a_search_key_without_the_content(project) -> None:
+    # A hooks file breaks the search key on purpose: an edited page keeps its old entries,
+    # and the comparison of search_index.json catches it.
+    root, corpus = project
+    with open(os.path.join(root, "freeze_search.py"), "w") as f:
+        f.write(FREEZE_SEARCH_KEY)
+    harness.write_mkdocs_yml(root, corpus, hooks=["freeze_search.py"])
+    build_twice_and_compare(root)
+    edits.edit_page_text(root, corpus)
+    harness.write_mkdocs_yml(root, corpus, hooks=["freeze_search.py"])
+    harness.mkdocs_build(root, "plain.yml", os.path.join(root, "site-plain"))
+    harness.mkdocs_build(root, "mkdocs.yml", os.path.join(root, "site"))
+    differences = harness.site_differences(os.path.join(root, "site-plain"),
+                                           os.path.join(root, "site"))
+    assert any("search_index.json" in d for d in differences), differences

@@ -2,9 +2,10 @@
 
 Events (documented in MkDocs 1.4 to 1.6): on_config, on_pre_build, on_nav,
 on_page_markdown, on_env, on_post_build, on_build_error; plus BasePlugin.load_config to
-make option problems errors. Two hooks outside the events, each the only way to reach
-its render: an instance attribute ``page.render`` (markdown_step.py) and the Jinja
-environment's ``template_class`` (page_step.py).
+make option problems errors. Three hooks outside the events, each the only way to reach
+its render: an instance attribute ``page.render`` (markdown_step.py), the Jinja
+environment's ``template_class`` (page_step.py) and an instance attribute
+``add_entry_from_context`` on the search plugin's index (search_step.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .fingerprint import Uncacheable
 from .markdown_step import MarkdownStep
 from .options import SitecacheOptions, check_options, open_cache
 from .page_step import PageStep
+from .search_step import SearchStep, known_search_index
 
 __all__ = ["SitecachePlugin"]
 
@@ -117,6 +119,7 @@ class SitecachePlugin(BasePlugin[SitecacheOptions]):
 
     @event_priority(_LAST)
     def on_env(self, env: Any, config: Any, files: Any) -> Any:
+        self._install_search_step(config)
         if not self._full_page or self._cache is None or self._nav is None:
             return env
         # Every page is populated now: titles (taken from the render in MkDocs 1.6) and
@@ -139,6 +142,20 @@ class SitecachePlugin(BasePlugin[SitecacheOptions]):
                               self._say_once)
         self._page.install(env)
         return env
+
+    def _install_search_step(self, config: Any) -> None:
+        # Every plugin's on_pre_build has run (the search plugin makes its index there),
+        # and no page has been indexed yet.
+        if self._cache is None or not self._versions:
+            return
+        index = known_search_index(config["plugins"])
+        if index is None:
+            return
+        try:
+            SearchStep(self._cache, self._versions, index, self._say_once).install()
+        except Uncacheable as reason:
+            self._say_once(f"search indexing runs without the cache: its configuration holds "
+                           f"{reason}")
 
     def on_post_build(self, config: Any) -> None:
         if self._page is not None:
@@ -165,7 +182,8 @@ class SitecachePlugin(BasePlugin[SitecacheOptions]):
         record = build.finish()
         steps = record["steps"]
         parts = []
-        for label, step in (("Markdown", "mkdocs.markdown"), ("pages", "mkdocs.page")):
+        for label, step in (("Markdown", "mkdocs.markdown"), ("pages", "mkdocs.page"),
+                            ("search entries", "mkdocs.search")):
             if step in steps:
                 s = steps[step]
                 parts.append(f"{label} {s['hits']} of {s['hits'] + s['misses']}")
