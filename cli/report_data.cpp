@@ -37,6 +37,7 @@ Json build_point(const BuildRecord& r) {
           {"misses", r.misses},
           {"hit_ratio", ratio_json(r.hits, r.misses)},
           {"errors", r.errors},
+          {"rejected", r.rejected},
           {"saved_us", r.saved_us},
           {"render_us", r.render_us}};
 }

@@ -105,6 +105,7 @@ std::string builds_section(const Json& builds) {
                                    {"hits", Align::number},
                                    {"misses", Align::number},
                                    {"hit ratio", Align::number},
+                                   {"refused (signature)", Align::number},
                                    {"saved", Align::number},
                                    {"rendering", Align::number}});
   for (const Json& b : builds) {
@@ -124,6 +125,7 @@ std::string builds_section(const Json& builds) {
                      static_cast<uint64_t>(std::max<int64_t>(0, duration))),
          number_cell(std::to_string(hits), hits), number_cell(std::to_string(misses), misses),
          number_cell(percent(hits, misses), hits * 10000 / std::max<uint64_t>(1, hits + misses)),
+         number_cell(std::to_string(u64(b["rejected"])), u64(b["rejected"])),
          number_cell(micros_text(saved_us), saved_us),
          number_cell(micros_text(u64(b["render_us"])), u64(b["render_us"]))});
   }

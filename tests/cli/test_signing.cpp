@@ -154,6 +154,12 @@ class SigningTest : public CliTest {
     EXPECT_NE(verified.err.find("unsigned"), std::string::npos) << RUN_INFO(verified);
     EXPECT_NE(verified.err.find("miss, ran the command"), std::string::npos) << RUN_INFO(verified);
     EXPECT_GE(rejected_in_last_build("signed", "ci"), 1u);
+    // The report shows it too, per build.
+    Exec report = run({"--cache", "signed", "report", "--json"}, "ci");
+    ASSERT_EQ(report.exit_code, 0) << RUN_INFO(report);
+    const Json history = json_of(report)["builds"];
+    ASSERT_FALSE(history.empty()) << report.out;
+    EXPECT_GE(history.back()["rejected"].get<uint64_t>(), 1u) << report.out;
     // Its fresh, signed store replaced the planted bytes: the next build hits.
     Exec again;
     EXPECT_EQ(build("signed", "genuine\n", "ci", &again), "genuine\n");
