@@ -38,7 +38,8 @@ def main() -> int:
     ax.set_xticks(range(len(groups)), [g[0] for g in groups])
     ax.set_ylabel("mkdocs build (s)")
     ax.set_title(f"MkDocs + Material, {sys.argv[3]} pages, 2 cores")
-    ax.legend(frameon=False)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.25)  # room for the legend above the bars
+    ax.legend(frameon=False, loc="upper center", ncol=2)
     fig.tight_layout()
     fig.savefig(sys.argv[2])
     return 0

@@ -32,8 +32,24 @@ struct PreparedInput {
 };
 
 bool is_path_like(py::handle value) {
-  return !PyUnicode_Check(value.ptr()) && !PyBytes_Check(value.ptr()) &&
-         py::hasattr(value, "__fspath__");
+  if (PyUnicode_Check(value.ptr()) || PyBytes_Check(value.ptr())) return false;
+  static PyObject* const fspath_name = PyUnicode_InternFromString("__fspath__");
+  return PyObject_HasAttr(reinterpret_cast<PyObject*>(Py_TYPE(value.ptr())), fspath_name) == 1;
+}
+
+// os.fsdecode(value) as a filesystem path, without calling into Python code: the
+// os.PathLike protocol (PyOS_FSPath) and the filesystem encoding of the interpreter.
+std::filesystem::path file_path_of(py::handle value) {
+  py::object path = py::reinterpret_steal<py::object>(PyOS_FSPath(value.ptr()));
+  if (!path) throw py::error_already_set();
+  if (PyUnicode_Check(path.ptr())) {
+    path = py::reinterpret_steal<py::object>(PyUnicode_EncodeFSDefault(path.ptr()));
+    if (!path) throw py::error_already_set();
+  }
+  char* data = nullptr;
+  Py_ssize_t size = 0;
+  if (PyBytes_AsStringAndSize(path.ptr(), &data, &size) != 0) throw py::error_already_set();
+  return std::filesystem::path(std::string(data, static_cast<size_t>(size)));
 }
 
 // Inputs of Cache.memoize (named "input 'x'" in errors, paths count by content) or the
@@ -49,8 +65,7 @@ void prepare(std::vector<PreparedInput>& out, py::handle name, py::handle value,
   PreparedInput& input = out.emplace_back();
   input.name = name.cast<std::string>();
   if (kind == InputKind::input && is_path_like(value)) {
-    input.file = std::filesystem::path(
-        py::module_::import("os").attr("fsdecode")(value).cast<std::string>());
+    input.file = file_path_of(value);
   } else {
     const char* what = kind == InputKind::input ? "input '" : "argument '";
     input.fields.add(value, what + input.name + "'");

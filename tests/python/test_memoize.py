@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 
 import pytest
@@ -110,6 +111,43 @@ def test_file_inputs_count_by_content(cache: sitecache.Cache, tmp_path: pathlib.
     with pytest.raises(sitecache.NotFoundError, match="missing.md"):
         cache.memoize("f", {"source": tmp_path / "missing.md"}, render)
     assert render.calls == 2
+
+
+class StrPath:
+    """An os.PathLike that is not a pathlib.Path."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def __fspath__(self) -> str:
+        return self._path
+
+
+class BytesPath(StrPath):
+    def __fspath__(self) -> bytes:  # type: ignore[override]
+        return os.fsencode(self._path)
+
+
+def test_any_path_like_counts_by_content(cache: sitecache.Cache, tmp_path: pathlib.Path) -> None:
+    # File names are bytes on POSIX: one that is not UTF-8 comes to Python with
+    # surrogate escapes, and must reach the file system as its original bytes.
+    raw_name = os.fsdecode(b"caf\xe9-\xff.md")
+    source = tmp_path / raw_name
+    source.write_text("one")
+    render = Counter()
+    for path in (source, StrPath(str(source)), BytesPath(str(source))):
+        cache.memoize("p", {"source": path}, render)
+    assert render.calls == 1
+    source.write_text("two")
+    cache.memoize("p", {"source": BytesPath(str(source))}, render)
+    assert render.calls == 2
+    with pytest.raises(TypeError):
+        cache.memoize("p", {"source": BadPath("x")}, render)
+
+
+class BadPath(StrPath):
+    def __fspath__(self) -> int:  # type: ignore[override]
+        return 3
 
 
 def test_render_errors_reach_the_caller_and_store_nothing(cache: sitecache.Cache) -> None:
