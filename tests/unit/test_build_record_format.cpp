@@ -247,6 +247,29 @@ TEST(BuildRecordFormat, AVersionOneParentThatNamesNoEarlierUseIsNone) {
   EXPECT_EQ(again->to_json(), record->to_json());
 }
 
+// Finding of fuzz_build_record in a CI smoke run (corpus/build_record/
+// json-input-digest-not-hex): a version-1 input digest that is not 16 lowercase hex
+// digits was accepted, and the binary format, which holds it as 64 bits, changed it.
+TEST(BuildRecordFormat, AVersionOneInputDigestMustBeSixteenHexDigits) {
+  auto record_with = [](const std::string& digest) {
+    return R"({"format_version":1,"generation":7,"cache":"default","uses":[)"
+           R"({"key":"a","step":"page","slot":"x","inputs":[["content",")" +
+           digest + R"("]],"outputs":[]}]})";
+  };
+  for (const char* bad : {"00000000000002a!", "0000000000002A", "000000000000002A",
+                          "00000000000002a", "00000000000002a00", ""}) {
+    Result<BuildRecord> r = BuildRecord::decode(record_with(bad));
+    ASSERT_FALSE(r.is_ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::corruption) << bad;
+    EXPECT_NE(r.status().message().find("input digest"), std::string::npos) << bad;
+  }
+  Result<BuildRecord> good = BuildRecord::decode(record_with("00000000000002af"));
+  ASSERT_TRUE(good.is_ok()) << good.status().to_string();
+  Result<BuildRecord> again = BuildRecord::decode(good->encode());
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(again->to_json(), good->to_json());
+}
+
 TEST(BuildRecordFormat, VersionOneJsonRecordsStillDecode) {
   const std::string v1 =
       R"({"format_version":1,"generation":7,"cache":"default","started_ms":1,"ended_ms":2,)"
