@@ -2,14 +2,13 @@
 
 #include <sys/stat.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <system_error>
 #include <thread>
@@ -79,18 +78,25 @@ Status open_read_only(const Settings& settings, std::unique_ptr<Connection>& out
 // empty, the switch reads page 1 and then asks for the write lock; SQLite answers such a
 // read-to-write upgrade with an immediate SQLITE_BUSY instead of calling the busy handler
 // (waiting could deadlock two readers), so concurrent first opens of a new cache file
-// would fail. The switch is retried here, with jittered sleeps, within busy_timeout_ms.
+// would fail. The switch is retried here, with jittered sleeps, until busy_timeout_ms
+// has passed (each attempt may itself wait in the busy handler, so the whole can take up
+// to about twice that).
 Status enter_wal_mode(Connection& connection, int64_t busy_timeout_ms) {
+  constexpr int64_t kLongestWaitMs = 3'600'000;  // keeps the deadline's arithmetic finite
   const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
-  std::minstd_rand random(static_cast<unsigned>(::getpid()));
+      std::chrono::steady_clock::now() +
+      std::chrono::milliseconds(std::clamp<int64_t>(busy_timeout_ms, 0, kLongestWaitMs));
+  // Seeded per thread and moment: openers that sleep in lockstep keep colliding.
+  std::minstd_rand random(static_cast<unsigned>(
+      std::hash<std::thread::id>()(std::this_thread::get_id()) ^
+      static_cast<size_t>(std::chrono::steady_clock::now().time_since_epoch().count())));
   for (int attempt = 0;; ++attempt) {
     std::string mode;
     Status status = connection.query_text("PRAGMA journal_mode=WAL", "open", mode);
     if (status.code() != Code::busy || std::chrono::steady_clock::now() >= deadline) {
       return status;
     }
-    int64_t ceiling_us = std::min<int64_t>(5000, int64_t{100} << std::min(attempt, 6));
+    const int64_t ceiling_us = std::min<int64_t>(5000, int64_t{100} << std::min(attempt, 6));
     std::this_thread::sleep_for(
         std::chrono::microseconds(ceiling_us / 2 + random() % (ceiling_us / 2 + 1)));
   }

@@ -5,6 +5,8 @@ stale pages, and the comparison catches them."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -167,3 +169,40 @@ def test_the_comparison_catches_a_search_key_without_the_content(project) -> Non
     differences = harness.site_differences(os.path.join(root, "site-plain"),
                                            os.path.join(root, "site"))
     assert any("search_index.json" in d for d in differences), differences
+
+
+INDEX_CLASS_IN_KEY = """
+import sys
+from types import SimpleNamespace
+
+from mkdocs.config import load_config
+from mkdocs.contrib.search.search_index import SearchIndex
+
+import sitecache
+from sitecache.mkdocs.search_step import SearchStep, known_search_index
+
+config = load_config("mkdocs.yml")
+search = config["plugins"]["search"]
+search.on_pre_build(config=config)
+theirs = known_search_index(config["plugins"])
+assert type(theirs).__module__ == "material.plugins.search.plugin", type(theirs)
+ours = SearchIndex(**search.config)
+cache = sitecache.load("sitecache.toml")["default"]
+page = SimpleNamespace(url="a/", title="A", toc=[], meta={"tags": ["x"]}, content="<p>a</p>")
+keys = [SearchStep(cache, "versions", index, print)._inputs(page) for index in (theirs, ours)]
+assert keys[0] != keys[1], keys
+assert {k: v for k, v in keys[0].items() if k != "index"} == \\
+    {k: v for k, v in keys[1].items() if k != "index"}
+print("ok")
+"""
+
+
+def test_the_search_key_names_the_index_class(project) -> None:
+    # Material's index copies the tags and MkDocs' does not, while both read the same
+    # configuration and come with the same versions: only the class tells them apart.
+    root, _ = project
+    with open(os.path.join(root, "sitecache.toml"), "w") as f:
+        f.write('[cache.default]\nbackend = "memory"\n')
+    done = subprocess.run([sys.executable, "-c", INDEX_CLASS_IN_KEY], cwd=root,
+                          env=harness.environment(), capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stdout + done.stderr

@@ -97,7 +97,10 @@ class SearchStep:
         self._cache = cache
         self._index = index
         self._say_once = say_once
-        self._site = {"versions": versions, "search": sitecache.digest(plain(index.config))}
+        # The index's class is in the key: MkDocs' and Material's read the same
+        # configuration and come with the same versions, but make different entries.
+        self._site = {"versions": versions, "index": _name(type(index)),
+                      "search": sitecache.digest(plain(index.config))}
 
     def install(self) -> None:
         original = self._index.add_entry_from_context
@@ -134,8 +137,12 @@ class SearchStep:
         try:
             stored = self._cache.memoize(STEP, inputs, index_page, version=VERSION,
                                          slot=page.file.src_uri, text=True)
-        except Uncacheable as reason:  # from index_page: the page is indexed already
+        except (Uncacheable, UnicodeError) as reason:
+            # Uncacheable comes from index_page, after the page was indexed; a
+            # UnicodeError from making the key (a lone surrogate in the metadata), before.
             self._say_once(f"some pages are indexed for search without the cache: {reason}")
+            if not rendered:
+                original(page)
             return
         if not rendered:
             entries.extend(json.loads(stored))
