@@ -270,6 +270,35 @@ TEST(BuildRecordFormat, AVersionOneInputDigestMustBeSixteenHexDigits) {
   EXPECT_EQ(again->to_json(), good->to_json());
 }
 
+// Finding of fuzz_build_record under UBSan (corpus/build_record/json-float-beyond-uint64):
+// a number such as 6.7e31 where the record holds an integer was converted with undefined
+// behaviour. A float, or an integer out of the field's range, is a malformed record.
+TEST(BuildRecordFormat, AVersionOneNumberMustBeAWholeNumberInRange) {
+  auto with_use = [](const std::string& field) {
+    return R"({"format_version":1,"generation":7,"uses":[{"key":"a","step":"page",)"
+           R"("slot":"x","inputs":[],"outputs":[{"path":"p",)" +
+           field + R"(}]}]})";
+  };
+  for (const std::string& text :
+       {std::string(R"({"format_version":1,"hits":66666666666666666666666666666660})"),
+        std::string(R"({"format_version":1,"hits":1.5})"),
+        std::string(R"({"format_version":1,"misses":-1})"),
+        std::string(R"({"format_version":1,"started_ms":18446744073709551615})"),
+        std::string(R"({"format_version":1,"steps":{"page":{"render_us":1e300}}})"),
+        with_use(R"("mode":4294967296)"), with_use(R"("mtime_ns":-1e30)"),
+        with_use(R"("size":-5)")}) {
+    Result<BuildRecord> r = BuildRecord::decode(text);
+    ASSERT_FALSE(r.is_ok()) << text;
+    EXPECT_EQ(r.status().code(), StatusCode::corruption) << text;
+    EXPECT_NE(r.status().message().find("a whole number"), std::string::npos)
+        << r.status().message();
+  }
+  Result<BuildRecord> fine = BuildRecord::decode(with_use(R"("mode":420,"mtime_ns":-3)"));
+  ASSERT_TRUE(fine.is_ok()) << fine.status().to_string();
+  EXPECT_EQ(fine->uses.at(0).outputs.at(0).mode, 420u);
+  EXPECT_EQ(fine->uses.at(0).outputs.at(0).mtime_ns, -3);
+}
+
 TEST(BuildRecordFormat, VersionOneJsonRecordsStillDecode) {
   const std::string v1 =
       R"({"format_version":1,"generation":7,"cache":"default","started_ms":1,"ended_ms":2,)"

@@ -1,5 +1,6 @@
 // BuildRecord <-> JSON. The shape is documented in docs/json.md ("build record").
 #include <algorithm>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -151,6 +152,33 @@ bool is_input_digest_text(std::string_view text) {
          });
 }
 
+// Reads the numbers of a version-1 record as the writer wrote them: JSON integers in the
+// field's range. nlohmann's get<> converts a float such as 6.7e31 to an integer type with
+// undefined behaviour (found by fuzz_build_record under UBSan); here a float, or an
+// integer out of range, leaves the field at its fallback and marks the record malformed.
+class NumberReader {
+ public:
+  template <class T>
+  T get(const json& object, const char* name, T fallback) {
+    const auto found = object.find(name);
+    if (found == object.end()) return fallback;
+    if (found->is_number_unsigned()) {
+      const uint64_t value = found->get<uint64_t>();
+      if (std::in_range<T>(value)) return static_cast<T>(value);
+    } else if (found->is_number_integer()) {
+      const int64_t value = found->get<int64_t>();
+      if (std::in_range<T>(value)) return static_cast<T>(value);
+    }
+    if (bad_ == nullptr) bad_ = name;
+    return fallback;
+  }
+  // The first field that was not a whole number in range, or null.
+  const char* bad() const { return bad_; }
+
+ private:
+  const char* bad_ = nullptr;
+};
+
 Status wrong_type(const char* name, const char* expected) {
   return Status(StatusCode::corruption,
                 std::string("malformed build record: \"") + name + "\" is not " + expected);
@@ -236,31 +264,33 @@ Result<BuildRecord> BuildRecord::from_json(std::string_view text) {
   // Reading with defaults keeps older or partial records readable; a wrong type is
   // reported instead of thrown. Arrays and objects are read in place (member()), never
   // copied.
+  NumberReader number;
   try {
-    if (in.value("format_version", 0) != 1) {
+    if (number.get(in, "format_version", 0) != 1) {
       return Status(StatusCode::corruption, "unknown build record format");
     }
     BuildRecord r;
-    r.generation = in.value("generation", uint64_t{0});
+    r.generation = number.get(in, "generation", uint64_t{0});
     r.cache = in.value("cache", std::string());
-    r.started_ms = in.value("started_ms", int64_t{0});
-    r.ended_ms = in.value("ended_ms", int64_t{0});
-    r.hits = in.value("hits", uint64_t{0});
-    r.misses = in.value("misses", uint64_t{0});
-    r.errors = in.value("errors", uint64_t{0});
-    r.rejected = in.value("rejected", uint64_t{0});
-    r.bytes_read = in.value("bytes_read", uint64_t{0});
-    r.bytes_written = in.value("bytes_written", uint64_t{0});
-    r.saved_us = in.value("saved_us", uint64_t{0});
-    r.render_us = in.value("render_us", uint64_t{0});
+    r.started_ms = number.get(in, "started_ms", int64_t{0});
+    r.ended_ms = number.get(in, "ended_ms", int64_t{0});
+    r.hits = number.get(in, "hits", uint64_t{0});
+    r.misses = number.get(in, "misses", uint64_t{0});
+    r.errors = number.get(in, "errors", uint64_t{0});
+    r.rejected = number.get(in, "rejected", uint64_t{0});
+    r.bytes_read = number.get(in, "bytes_read", uint64_t{0});
+    r.bytes_written = number.get(in, "bytes_written", uint64_t{0});
+    r.saved_us = number.get(in, "saved_us", uint64_t{0});
+    r.render_us = number.get(in, "render_us", uint64_t{0});
     const json* steps = member(in, "steps", json::value_t::object);
     const json* uses = member(in, "uses", json::value_t::array);
     if (steps == nullptr) return wrong_type("steps", "an object");
     if (uses == nullptr) return wrong_type("uses", "an array");
     for (const auto& [name, c] : steps->items()) {
-      r.steps[name] =
-          StepCounters{c.value("hits", uint64_t{0}), c.value("misses", uint64_t{0}),
-                       c.value("saved_us", uint64_t{0}), c.value("render_us", uint64_t{0})};
+      if (!c.is_object()) return wrong_type("steps", "an object of objects");
+      r.steps[name] = StepCounters{
+          number.get(c, "hits", uint64_t{0}), number.get(c, "misses", uint64_t{0}),
+          number.get(c, "saved_us", uint64_t{0}), number.get(c, "render_us", uint64_t{0})};
     }
     for (const auto& u : *uses) {
       RecordedUse use;
@@ -285,26 +315,27 @@ Result<BuildRecord> BuildRecord::from_json(std::string_view text) {
           use.inputs.push_back({input[0].get<std::string>(), std::move(digest)});
         }
       }
-      use.parent = u.value("parent", int64_t{-1});
+      use.parent = number.get(u, "parent", int64_t{-1});
       // A parent that names no earlier use is no parent, as the binary writer records it
       // (found by fuzz_build_record: a parent of -2 changed when the record was re-encoded).
       if (use.parent < 0 || use.parent >= static_cast<int64_t>(r.uses.size())) use.parent = -1;
-      use.cost_us = u.value("cost_us", uint64_t{0});
+      use.cost_us = number.get(u, "cost_us", uint64_t{0});
       use.not_stored = u.value("not_stored", std::string());
       for (const auto& o : *outputs) {
         RecordedOutput out;
         out.path = o.value("path", std::string());
         Result<Digest> digest = Digest::from_hex(o.value("digest", std::string()));
         if (digest) out.digest = *digest;
-        out.size = o.value("size", uint64_t{0});
-        out.mtime_ns = o.value("mtime_ns", int64_t{0});
-        out.inode = o.value("inode", uint64_t{0});
-        out.ctime_ns = o.value("ctime_ns", int64_t{0});
-        out.mode = o.value("mode", uint32_t{0});
+        out.size = number.get(o, "size", uint64_t{0});
+        out.mtime_ns = number.get(o, "mtime_ns", int64_t{0});
+        out.inode = number.get(o, "inode", uint64_t{0});
+        out.ctime_ns = number.get(o, "ctime_ns", int64_t{0});
+        out.mode = number.get(o, "mode", uint32_t{0});
         use.outputs.push_back(std::move(out));
       }
       r.uses.push_back(std::move(use));
     }
+    if (number.bad() != nullptr) return wrong_type(number.bad(), "a whole number in range");
     return r;
   } catch (const json::exception& e) {
     return Status(StatusCode::corruption, std::string("malformed build record: ") + e.what());
