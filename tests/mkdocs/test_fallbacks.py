@@ -107,23 +107,29 @@ page_step.documentation_files = lambda files: "frozen"
 """
 
 
+def differences_after_edit(root: str, corpus, hook: str, text: str, edit) -> list[str]:
+    """Builds with the hooks file `hook` (holding `text`) twice, then makes `edit` and
+    returns how the cached site differs from the uncached one."""
+    with open(os.path.join(root, hook), "w") as f:
+        f.write(text)
+    harness.write_mkdocs_yml(root, corpus, hooks=[hook])
+    build_twice_and_compare(root)
+    edit(root, corpus)
+    harness.write_mkdocs_yml(root, corpus, hooks=[hook])
+    harness.mkdocs_build(root, "plain.yml", os.path.join(root, "site-plain"))
+    harness.mkdocs_build(root, "mkdocs.yml", os.path.join(root, "site"))
+    return harness.site_differences(os.path.join(root, "site-plain"),
+                                    os.path.join(root, "site"))
+
+
 def test_the_comparison_catches_a_key_without_the_navigation(project) -> None:
     # A hooks file breaks the plugin on purpose: the navigation no longer enters the key.
     root, corpus = project
-    with open(os.path.join(root, "freeze_nav.py"), "w") as f:
-        f.write(FREEZE_NAV)
-    harness.write_mkdocs_yml(root, corpus, hooks=["freeze_nav.py"])
-    build_twice_and_compare(root)
-    edits.change_page_title(root, corpus)
-    harness.write_mkdocs_yml(root, corpus, hooks=["freeze_nav.py"])
-    harness.mkdocs_build(root, "plain.yml", os.path.join(root, "site-plain"))
-    harness.mkdocs_build(root, "mkdocs.yml", os.path.join(root, "site"))
-    differences = harness.site_differences(os.path.join(root, "site-plain"),
-                                           os.path.join(root, "site"))
+    differences = differences_after_edit(root, corpus, "freeze_nav.py", FREEZE_NAV,
+                                         edits.change_page_title)
     stale = [d for d in differences if d.startswith("differs: ") and d.endswith(".html")
              or "index.html\n" in d]
     assert len(stale) >= len(corpus["pages"]) - 2, differences
-
 
 SUBCLASS_SEARCH_INDEX = """
 def on_pre_build(config):
@@ -158,18 +164,9 @@ def test_the_comparison_catches_a_search_key_without_the_content(project) -> Non
     # A hooks file breaks the search key on purpose: an edited page keeps its old entries,
     # and the comparison of search_index.json catches it.
     root, corpus = project
-    with open(os.path.join(root, "freeze_search.py"), "w") as f:
-        f.write(FREEZE_SEARCH_KEY)
-    harness.write_mkdocs_yml(root, corpus, hooks=["freeze_search.py"])
-    build_twice_and_compare(root)
-    edits.edit_page_text(root, corpus)
-    harness.write_mkdocs_yml(root, corpus, hooks=["freeze_search.py"])
-    harness.mkdocs_build(root, "plain.yml", os.path.join(root, "site-plain"))
-    harness.mkdocs_build(root, "mkdocs.yml", os.path.join(root, "site"))
-    differences = harness.site_differences(os.path.join(root, "site-plain"),
-                                           os.path.join(root, "site"))
+    differences = differences_after_edit(root, corpus, "freeze_search.py", FREEZE_SEARCH_KEY,
+                                         edits.edit_page_text)
     assert any("search_index.json" in d for d in differences), differences
-
 
 INDEX_CLASS_IN_KEY = """
 import sys
