@@ -6,6 +6,7 @@
 
 #include "common.hpp"
 #include "output.hpp"
+#include "record_json.hpp"
 #include "sitecache/build.hpp"
 
 namespace sitecache::cli {
@@ -38,36 +39,6 @@ struct Totals {
     }
   }
 };
-
-Json steps_json(const std::map<std::string, StepCounters>& steps) {
-  Json out = Json::object();
-  for (const auto& [name, s] : steps) {
-    out[name] = {{"hits", s.hits},
-                 {"misses", s.misses},
-                 {"hit_ratio", ratio_json(s.hits, s.misses)},
-                 {"saved_us", s.saved_us},
-                 {"render_us", s.render_us}};
-  }
-  return out;
-}
-
-Json build_json(const BuildRecord& r, bool with_steps) {
-  Json out = {{"generation", r.generation},
-              {"started_ms", r.started_ms},
-              {"ended_ms", r.ended_ms},
-              {"duration_ms", r.ended_ms - r.started_ms},
-              {"hits", r.hits},
-              {"misses", r.misses},
-              {"hit_ratio", ratio_json(r.hits, r.misses)},
-              {"errors", r.errors},
-              {"rejected", r.rejected},
-              {"saved_us", r.saved_us},
-              {"render_us", r.render_us},
-              {"bytes_read", r.bytes_read},
-              {"bytes_written", r.bytes_written}};
-  if (with_steps) out["steps"] = steps_json(r.steps);
-  return out;
-}
 
 void print_steps(const std::map<std::string, StepCounters>& steps) {
   if (steps.empty()) return;
@@ -133,7 +104,8 @@ Json cache_json(const Cache& cache, const CacheStats& stats) {
     }
   }
   c["error"] = stats.problem ? Json(nullptr) : Json(stats.problem.message());
-  c["last_build"] = stats.last != nullptr ? build_json(*stats.last, true) : Json(nullptr);
+  c["last_build"] =
+      stats.last != nullptr ? build_record_json(*stats.last, RecordSteps::include) : Json(nullptr);
   const Totals& totals = stats.totals;
   Json recent = {
       {"builds", totals.builds},           {"hits", totals.hits},
@@ -142,7 +114,8 @@ Json cache_json(const Cache& cache, const CacheStats& stats) {
       {"saved_us", totals.saved_us},       {"render_us", totals.render_us},
       {"steps", steps_json(totals.steps)}, {"history", Json::array()}};
   if (stats.records) {
-    for (const BuildRecord& r : *stats.records) recent["history"].push_back(build_json(r, false));
+    for (const BuildRecord& r : *stats.records)
+      recent["history"].push_back(build_record_json(r, RecordSteps::omit));
   }
   c["recent"] = std::move(recent);
   return c;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "record_json.hpp"
 #include "sitecache/build.hpp"
 #include "sitecache/explain.hpp"
 
@@ -29,19 +30,6 @@ Json usage_rows(const std::map<std::string, Usage>& groups) {
   return out;
 }
 
-Json build_point(const BuildRecord& r) {
-  return {{"generation", r.generation},
-          {"started_ms", r.started_ms},
-          {"duration_ms", r.ended_ms - r.started_ms},
-          {"hits", r.hits},
-          {"misses", r.misses},
-          {"hit_ratio", ratio_json(r.hits, r.misses)},
-          {"errors", r.errors},
-          {"rejected", r.rejected},
-          {"saved_us", r.saved_us},
-          {"render_us", r.render_us}};
-}
-
 // The history (oldest first) and the per-step totals of the newest `builds` records.
 void add_builds(Json& report, const std::vector<BuildRecord>& records, size_t builds) {
   const size_t shown = std::min(builds, records.size());
@@ -49,7 +37,7 @@ void add_builds(Json& report, const std::vector<BuildRecord>& records, size_t bu
   Json history = Json::array();
   for (size_t i = shown; i-- > 0;) {
     const BuildRecord& r = records[i];
-    history.push_back(build_point(r));
+    history.push_back(build_record_json(r, RecordSteps::omit));
     for (const auto& [name, s] : r.steps) {
       StepCounters& sum = steps[name];
       sum.hits += s.hits;

@@ -102,7 +102,7 @@ class NginxServer {
   NginxServer& operator=(const NginxServer&) = delete;
 
   uint16_t port() const { return port_; }
-  bool running() const { return pid_ > 0; }
+  bool running() const { return process_.running(); }
   // "http://127.0.0.1:PORT" + path.
   std::string url(std::string_view path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
@@ -143,7 +143,7 @@ class NginxServer {
   // Starts nginx and waits (up to 5 s) until it accepts connections; false when it exits
   // or does not come up (error_log() says why).
   bool start() {
-    if (pid_ > 0) return true;
+    if (process_.running()) return true;
     const std::string prefix = dir_.string();
     const std::string config = (dir_ / "nginx.conf").string();
     const std::string error_log = (dir_ / "error.log").string();
@@ -163,38 +163,16 @@ class NginxServer {
              static_cast<char*>(nullptr));
       _exit(127);
     }
-    pid_ = pid;
-    for (int i = 0; i < 250; ++i) {
-      if (accepts_connections(port_) && (tls_port_ == 0 || accepts_connections(tls_port_))) {
-        return true;
-      }
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
+    process_.adopt(pid);
+    return process_.wait_until([this] {
+      return accepts_connections(port_) && (tls_port_ == 0 || accepts_connections(tls_port_));
+    });
   }
   // SIGKILL and reap: the server vanishes mid-conversation, like a crash.
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGCONT);
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  // SIGSTOP: the kernel still accepts connections, nothing answers (a hung server).
-  void pause() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGSTOP);
-    int status = 0;
-    waitpid(pid_, &status, WUNTRACED);
-  }
-  void resume() {
-    if (pid_ > 0) ::kill(pid_, SIGCONT);
-  }
+  void kill() { process_.kill(); }
+  // SIGSTOP: connections are accepted by the kernel, nothing answers (a hung server).
+  void pause() { process_.pause(); }
+  void resume() { process_.resume(); }
 
  private:
   static std::string read(const std::filesystem::path& path) {
@@ -273,7 +251,7 @@ class NginxServer {
   uint16_t port_;
   uint16_t tls_port_;
   std::filesystem::path dir_;
-  pid_t pid_ = -1;
+  ChildProcess process_;  // last: killed before the rest is destroyed
 };
 
 }  // namespace sitecache::testing

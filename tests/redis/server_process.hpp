@@ -28,6 +28,8 @@
 #include <thread>
 #include <vector>
 
+#include "../support/child_process.hpp"
+
 namespace sitecache::testing {
 
 inline bool program_exists(const std::string& name) {
@@ -87,17 +89,16 @@ class ServerProcess {
 
   explicit ServerProcess(Kind kind, std::vector<std::string> extra_args = {})
       : kind_(kind), extra_(std::move(extra_args)), port_(free_port()) {}
-  ~ServerProcess() { kill(); }
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   uint16_t port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  bool running() const { return pid_ > 0; }
+  bool running() const { return process_.running(); }
 
   // Starts the server on port() and waits (up to 5 s) until it accepts connections.
   bool start() {
-    if (pid_ > 0) return true;
+    if (process_.running()) return true;
     std::vector<std::string> args;
     const std::string port = std::to_string(port_);
     if (kind_ == Kind::redis) {
@@ -123,43 +124,20 @@ class ServerProcess {
       execvp(argv[0], argv.data());
       _exit(127);
     }
-    pid_ = pid;
-    for (int i = 0; i < 250; ++i) {
-      if (accepts_connections(port_)) return true;
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a poll for the port
-    }
-    return false;
+    process_.adopt(pid);
+    return process_.wait_until([this] { return accepts_connections(port_); });
   }
   // SIGKILL and reap: the server vanishes mid-conversation, like a crash.
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGCONT);
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  // SIGSTOP: the kernel still accepts connections, nothing answers (a hung server).
-  // Returns once the whole process is stopped (the signal is delivered asynchronously).
-  void pause() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGSTOP);
-    int status = 0;
-    waitpid(pid_, &status, WUNTRACED);
-  }
-  void resume() {
-    if (pid_ > 0) ::kill(pid_, SIGCONT);
-  }
+  void kill() { process_.kill(); }
+  // SIGSTOP: connections are accepted by the kernel, nothing answers (a hung server).
+  void pause() { process_.pause(); }
+  void resume() { process_.resume(); }
 
  private:
   Kind kind_;
   std::vector<std::string> extra_;
   uint16_t port_;
-  pid_t pid_ = -1;
+  ChildProcess process_;  // last: killed before the rest is destroyed
 };
 
 // A listening socket whose accept queue is full, so that further connects to it hang (the

@@ -20,6 +20,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from failures import Failures  # noqa: E402
 from site_history import HOSTILE_NAME, SiteHistory  # noqa: E402
 
 PAGES = 120
@@ -97,19 +98,6 @@ def load(chromium, profile, path):
     dom.feed(proc.stdout)
     errors = [l for l in proc.stderr.splitlines() if "CONSOLE" in l and "Uncaught" in l]
     return dom, errors
-
-
-class Failures:
-    def __init__(self):
-        self.items = []
-
-    def check(self, ok, what):
-        if not ok:
-            self.items.append(what)
-            print("FAIL:", what)
-
-    def equal(self, got, want, what):
-        self.check(got == want, "%s: got %r, want %r" % (what, got, want))
 
 
 def control_page_fails(chromium, profile, tmp, page, failures):

@@ -17,6 +17,7 @@ import tempfile
 import termios
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from failures import Failures  # noqa: E402
 from site_history import SiteHistory  # noqa: E402
 
 ERASE = b"\r\x1b[K"
@@ -49,16 +50,6 @@ def run_on_pipe(cmd, env, cwd):
     proc = subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
                           timeout=300)
     return proc.returncode, proc.stdout, proc.stderr
-
-
-class Failures:
-    def __init__(self):
-        self.items = []
-
-    def check(self, ok, what):
-        if not ok:
-            self.items.append(what)
-            print("FAIL:", what)
 
 
 def shows_progress(failures, name, seen, label):
