@@ -1,19 +1,14 @@
 // sitecache-flatdir: an example backend plugin, built the way a third-party author builds
-// one: this one file, the installed <sitecache/plugin_adapter.hpp>, and nothing else from
-// sitecache (README.md next to this file shows the build command).
+// one: this file and its two headers (flatdir_backend.hpp, file_names.hpp), the installed
+// <sitecache/plugin_adapter.hpp>, and nothing else from sitecache (README.md next to this
+// file shows the build command).
 //
 // Storage: one directory, one regular file per entry. The file's name is the key and its
 // content is exactly the bytes the host stored. The host's entry envelope carries expiry
 // and a checksum, so this backend needs neither: a file torn by a power failure fails the
 // host's checks and reads as a miss, which the host then removes.
 //
-// Names keep keys readable in `ls`: every byte of the key is kept except '/', '%' and a
-// leading '.', which are written as %2F, %25 and %2E. Hex would be simpler but doubles
-// the length, and a 250-byte key (SC_MAX_KEY_LENGTH) would exceed NAME_MAX (255). A key
-// whose name would still be too long (a 250-byte key with three of those characters) is
-// refused with SC_INVALID_ARGUMENT; sitecache's own keys, "prefix:version:digest", are far
-// shorter. Names starting with '.' are this backend's temporary files, never entries, and
-// any other file in the directory whose name is not a canonical encoding is ignored.
+// Names: file_names.hpp. The backend class: flatdir_backend.hpp.
 //
 // Options:
 //   location     the directory (default ".sitecache/flatdir"), relative to base_dir when
@@ -80,13 +75,12 @@
 
 #include <sitecache/plugin_adapter.hpp>
 
+#include "file_names.hpp"
+#include "flatdir_backend.hpp"
+
 namespace flatdir {
 namespace {
 
-namespace sp = sitecache::plugin;
-
-// The longest file name the backend creates (NAME_MAX on Linux file systems).
-constexpr size_t kMaxName = 255;
 // A read hit advances the file's mtime only when it is older than this.
 constexpr int64_t kAccessResolutionMs = 1000;
 // A write recounts the directory at least this often (see "Limits" above).
@@ -129,187 +123,6 @@ sp::Bytes view_of(const std::vector<uint8_t>& value) {
   static constexpr uint8_t kEmpty[1] = {0};
   return value.empty() ? sp::Bytes(kEmpty, 0) : sp::Bytes(value);
 }
-
-// The file name of `key`, or nullopt when the key is empty, not printable ASCII, or too
-// long once encoded.
-std::optional<std::string> encode(std::string_view key) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string name;
-  name.reserve(key.size());
-  for (size_t i = 0; i < key.size(); ++i) {
-    const char c = key[i];
-    if (c <= ' ' || c > '~') return std::nullopt;
-    if (c == '/' || c == '%' || (i == 0 && c == '.')) {
-      name += '%';
-      name += kHex[static_cast<unsigned char>(c) >> 4];
-      name += kHex[static_cast<unsigned char>(c) & 0xF];
-    } else {
-      name += c;
-    }
-  }
-  if (name.empty() || name.size() > kMaxName) return std::nullopt;
-  return name;
-}
-
-// The key a file name stands for, or nullopt when the name is not the canonical encoding
-// of a key (a temporary file, or a file someone else put there).
-std::optional<std::string> decode(std::string_view name) {
-  auto hex = [](char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string key;
-  key.reserve(name.size());
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (name[i] != '%') {
-      key += name[i];
-      continue;
-    }
-    if (i + 2 >= name.size()) return std::nullopt;
-    const int high = hex(name[i + 1]);
-    const int low = hex(name[i + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    key += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  std::optional<std::string> canonical = encode(key);
-  if (!canonical || *canonical != name) return std::nullopt;
-  return key;
-}
-
-bool is_temp(std::string_view name) {
-  return name.starts_with(".tmp.");
-}
-
-// The order in which scan visits keys, and what its cursor holds: a hash (FNV-1a), so the
-// order does not change while entries come and go, in this process or another.
-uint64_t scan_order(std::string_view key) {
-  uint64_t hash = 14695981039346656037ull;
-  for (char c : key) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
-// An owned file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  // Closes now; returns close's errno, or 0. A write error may surface only here.
-  int close_checked() {
-    const int fd = std::exchange(fd_, -1);
-    return fd >= 0 && ::close(fd) != 0 ? errno : 0;
-  }
-
- private:
-  int fd_;
-};
-
-struct Limits {
-  std::optional<int64_t> max_entries;
-  std::optional<int64_t> max_bytes;
-  int64_t cull_frequency = 3;
-  bool any() const { return max_entries || max_bytes; }
-};
-
-// One file of a listing.
-struct Listed {
-  std::string name;
-  std::optional<std::string> key;  // nullopt: a temporary or foreign file
-  int64_t size = 0;                // size and mtime only in a listing that stats
-  int64_t mtime_ms = 0;
-};
-
-class FlatDirBackend {
- public:
-  static constexpr std::string_view plugin_name = "flatdir";
-  static constexpr std::string_view plugin_version = "1.0.0";
-  static constexpr std::string_view plugin_description =
-      "one plain file per entry in a single directory, named by its key; LRU by mtime";
-  static constexpr uint64_t plugin_flags = SC_CAP_THREAD_SAFE | SC_CAP_PERSISTENT;
-
-  // Fails with SC_INVALID_ARGUMENT naming a bad or unknown option (checked before the
-  // file system is touched), or SC_IO when the directory cannot be created or opened.
-  static sp::Status create(const sp::Options& options, std::unique_ptr<FlatDirBackend>& out);
-  // The option checks of create() alone, for `sitecache config check` (plugin ABI 1.1):
-  // nothing is created or opened.
-  static sp::Status validate(const sp::Options& options);
-
-  FlatDirBackend(Fd dir, std::string path, Limits limits, bool read_only, bool fsync)
-      : dir_(std::move(dir)),
-        path_(std::move(path)),
-        limits_(limits),
-        read_only_(read_only),
-        fsync_(fsync) {}
-
-  // Every operation fails with SC_INVALID_ARGUMENT for a key that has no file name (see
-  // encode), and every write with SC_UNSUPPORTED on a read-only cache. ttl_ms is not used:
-  // the host's envelope carries the expiry.
-  sp::Status get(std::string_view key, sp::ValueSink& sink);
-  sp::Status set(std::string_view key, sp::Bytes value, int64_t ttl_ms);
-  sp::Status remove(std::string_view key);
-  // Stops at the first failing item; the items before it stay stored.
-  sp::Status set_many(std::span<const sp::Item> items);
-  sp::Status add(std::string_view key, sp::Bytes value, int64_t ttl_ms, bool& stored);
-  // Removes every entry whose key starts with `prefix` (and temporary files left by
-  // crashed writers). Goes on past a file it cannot remove and returns the first failure.
-  sp::Status clear(std::string_view prefix);
-  // Visits keys in scan_order(); the cursor is the order of the next key to visit. A call
-  // never stops between two keys of the same order, so resuming skips nothing. Reports
-  // each file's size and mtime (as last access); expiry is unknown (0). Does not count as
-  // an access.
-  sp::Status scan(std::string_view prefix, uint64_t& cursor, size_t batch_hint, sp::ScanMode mode,
-                  sp::ScanVisitor& visitor);
-  // Counts the directory now: exact, at the cost of one listing.
-  sp::Status stats(sp::Stats& out);
-
- private:
-  sp::Status name_of(std::string_view key, std::string& name) const;
-  sp::Status check_write(std::string_view key, size_t size, int64_t ttl_ms,
-                         std::string& name) const;
-  // Reads a whole entry file; SC_NOT_FOUND when there is none.
-  sp::Status read_file(const std::string& name, bool mark_access, std::vector<uint8_t>& out,
-                       struct stat& st) const;
-  // Writes `value` to a new temporary file; returns its name in `temp`.
-  sp::Status write_temp(sp::Bytes value, std::string& temp) const;
-  // Writes and renames into place (no directory sync).
-  sp::Status publish(const std::string& name, sp::Bytes value);
-  sp::Status sync_directory() const;
-  // The directory's files; with `with_stat` also their sizes and mtimes, leaving out
-  // files that vanish meanwhile and anything that is not a regular file.
-  sp::Status list(bool with_stat, std::vector<Listed>& out) const;
-  // Counts a new file of `size` bytes in the estimate and runs an eviction pass when it
-  // passes a limit or a recount is due. `kept` is never evicted.
-  void after_write(int64_t size, const std::string& kept);
-  // An eviction pass. Its failure is not the write's: the estimate stays over the limit,
-  // so the next write tries again.
-  void evict(const std::string& kept);
-  std::string path_of(const std::string& name) const { return path_ + "/" + name; }
-
-  const Fd dir_;  // opened once: the *at() calls then do not depend on the working directory
-  const std::string path_;
-  const Limits limits_;
-  const bool read_only_;
-  const bool fsync_;
-  // This handle's estimate of the directory's entries and bytes, kept only with limits.
-  // Overwrites and removals leave bytes overestimated until the next pass.
-  std::atomic<int64_t> estimated_entries_{0};
-  std::atomic<int64_t> estimated_bytes_{0};
-  std::atomic<uint64_t> writes_{0};
-  std::atomic<int64_t> evictions_{0};
-  std::mutex evicting_;  // one eviction pass at a time per handle
-};
-
-namespace {
 
 // What the options say, checked before the file system is touched.
 struct Settings {
@@ -727,7 +540,6 @@ sp::Status FlatDirBackend::stats(sp::Stats& out) {
   return sp::Status::ok();
 }
 
-}  // namespace
 }  // namespace flatdir
 
 // The one exported symbol, sitecache_plugin_entry (see sitecache-flatdir.map).
