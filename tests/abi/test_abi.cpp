@@ -20,18 +20,7 @@ namespace sitecache {
 namespace {
 
 TEST(Abi, EveryFieldOfTheOneZeroLayoutKeepsItsPlace) {
-  const size_t current[ABI10_FIELD_COUNT] = {
-      offsetof(sc_plugin, struct_size),  offsetof(sc_plugin, abi_major),
-      offsetof(sc_plugin, abi_minor),    offsetof(sc_plugin, name),
-      offsetof(sc_plugin, version),      offsetof(sc_plugin, description),
-      offsetof(sc_plugin, capabilities), offsetof(sc_plugin, create),
-      offsetof(sc_plugin, destroy),      offsetof(sc_plugin, get),
-      offsetof(sc_plugin, set),          offsetof(sc_plugin, remove),
-      offsetof(sc_plugin, get_many),     offsetof(sc_plugin, set_many),
-      offsetof(sc_plugin, touch),        offsetof(sc_plugin, clear),
-      offsetof(sc_plugin, scan),         offsetof(sc_plugin, stats),
-      offsetof(sc_plugin, add),
-  };
+  const size_t current[ABI10_FIELD_COUNT] = ABI10_FIELD_OFFSETS;
   for (size_t i = 0; i < ABI10_FIELD_COUNT; ++i) {
     EXPECT_EQ(current[i], abi10_field_offsets[i]) << "field " << i << " of ABI 1.0 moved";
   }
