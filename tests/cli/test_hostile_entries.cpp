@@ -3,14 +3,12 @@
 // levels deep, a decompression bomb, and labels and keys carrying terminal escapes. Each
 // entry is well formed as far as its envelope goes (the checksum holds), which is what a
 // trusted writer's buggy build, or any writer when signing is off, can produce.
-#include <zstd.h>
-
-#include <memory>
 #include <vector>
 
 #include "cache_internals.hpp"
 #include "cli_support.hpp"
 #include "format/entry_format.hpp"
+#include "zero_frame.hpp"
 
 namespace sitecache::cli_test {
 namespace {
@@ -22,28 +20,6 @@ Caches open_caches(const fs::path& dir) {
   source.use_environment = false;
   source.working_dir = dir;
   return Caches::load(source).value();
-}
-
-// A zstd frame of `size` zero bytes, compressed in 1 MiB steps.
-std::string zero_frame(uint64_t size) {
-  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
-  ZSTD_CCtx_setPledgedSrcSize(context.get(), size);
-  const std::string zeros(size_t{1} << 20, '\0');
-  std::vector<char> buffer(ZSTD_CStreamOutSize());
-  std::string frame;
-  for (uint64_t left = size;;) {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(left, zeros.size()));
-    left -= n;
-    const ZSTD_EndDirective mode = left == 0 ? ZSTD_e_end : ZSTD_e_continue;
-    ZSTD_inBuffer in{zeros.data(), n, 0};
-    for (bool done = false; !done;) {
-      ZSTD_outBuffer out{buffer.data(), buffer.size(), 0};
-      const size_t rc = ZSTD_compressStream2(context.get(), &out, &in, mode);
-      frame.append(buffer.data(), out.pos);
-      done = ZSTD_isError(rc) || (mode == ZSTD_e_end ? rc == 0 : in.pos == in.size);
-    }
-    if (left == 0) return frame;
-  }
 }
 
 class HostileEntries : public CliTest {};
@@ -85,7 +61,7 @@ TEST_F(HostileEntries, ADecompressionBombIsAMissWithoutTheMemory) {
     Caches caches = open_caches(dir_);
     Cache& cache = caches["default"];
     CacheImpl& impl = testing::internals(cache);
-    const std::string frame = zero_frame(kClaimed);
+    const std::string frame = testing::zero_frame(kClaimed);
     EntryMeta meta;
     meta.label = "bomb";
     EntryUnderConstruction entry = reserve_entry(meta, frame.size());

@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "sitecache/config.hpp"
+#include "zero_frame.hpp"
 
 namespace sitecache {
 namespace {
@@ -221,31 +221,6 @@ TEST(EntryFormat, TwoStepDecodeRejectsTruncationAndPayloadDamageAsChecksum) {
   EXPECT_EQ(decode_in_two_steps(damaged).status().message(), "entry checksum mismatch");
 }
 
-// A zstd frame of `size` zero bytes that declares its size, made in 1 MiB steps so that
-// the input is never held whole: 1 GiB makes a frame of about 40 KB.
-std::string zero_frame(uint64_t size) {
-  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
-  ZSTD_CCtx_setPledgedSrcSize(context.get(), size);
-  const std::string zeros(size_t{1} << 20, '\0');
-  std::vector<char> buffer(ZSTD_CStreamOutSize());
-  std::string frame;
-  uint64_t left = size;
-  for (;;) {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(left, zeros.size()));
-    left -= n;
-    const ZSTD_EndDirective mode = left == 0 ? ZSTD_e_end : ZSTD_e_continue;
-    ZSTD_inBuffer in{zeros.data(), n, 0};
-    for (bool done = false; !done;) {
-      ZSTD_outBuffer out{buffer.data(), buffer.size(), 0};
-      const size_t rc = ZSTD_compressStream2(context.get(), &out, &in, mode);
-      EXPECT_FALSE(ZSTD_isError(rc));
-      frame.append(buffer.data(), out.pos);
-      done = mode == ZSTD_e_end ? rc == 0 : in.pos == in.size;
-    }
-    if (left == 0) return frame;
-  }
-}
-
 // A valid entry (checksum and all) whose payload is `frame`, declaring `raw_size`.
 std::string entry_around(std::string_view frame, uint64_t raw_size) {
   EntryUnderConstruction entry = reserve_entry(sample_meta(), frame.size());
@@ -286,7 +261,7 @@ ChildDecode decode_in_child(const std::string& bytes, uint64_t max_value_size) {
 // refuses it from the header, before anything is allocated.
 TEST(EntryFormat, ADecompressionBombIsRefusedBeforeAnythingIsAllocated) {
   constexpr uint64_t kClaimed = uint64_t{1} << 30;
-  const std::string bomb = entry_around(zero_frame(kClaimed), kClaimed);
+  const std::string bomb = entry_around(testing::zero_frame(kClaimed), kClaimed);
   ASSERT_LT(bomb.size(), 64u * 1024);
   Result<DecodedEntry> decoded = decode_entry(bomb, kDefaultMaxValueSize);
   ASSERT_FALSE(decoded.is_ok());
@@ -307,7 +282,7 @@ TEST(EntryFormat, ADecompressionBombIsRefusedBeforeAnythingIsAllocated) {
 // the value grows in steps as the frame yields bytes, not to the claim at once.
 TEST(EntryFormat, AFrameThatClaimsMoreThanItHoldsCostsOnlyWhatItHolds) {
   constexpr uint64_t kClaimed = uint64_t{512} << 20;
-  const std::string cut = zero_frame(kClaimed).substr(0, 64);
+  const std::string cut = testing::zero_frame(kClaimed).substr(0, 64);
   const ChildDecode child = decode_in_child(entry_around(cut, kClaimed), kMaxValueSize);
   EXPECT_TRUE(child.refused);
   EXPECT_LT(child.extra_mib, 16) << "MiB allocated for a frame that holds almost nothing";
@@ -321,7 +296,7 @@ TEST(EntryFormat, LargeValuesInflateInStepsToTheExactBytes) {
   ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
   EXPECT_TRUE(decoded->value == value);
   // Declaring one byte less or more than the frame holds is corruption.
-  const std::string frame = zero_frame(value.size());
+  const std::string frame = testing::zero_frame(value.size());
   EXPECT_TRUE(decode_entry(entry_around(frame, value.size())).is_ok());
   EXPECT_FALSE(decode_entry(entry_around(frame, value.size() - 1)).is_ok());
   EXPECT_FALSE(decode_entry(entry_around(frame, value.size() + 1)).is_ok());
